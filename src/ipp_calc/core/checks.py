@@ -1,0 +1,222 @@
+"""Cross-file rules of a measure set: what ``ipp check`` verifies once every file has loaded.
+
+Why a separate pass: the pydantic models check each file's shape; these rules span files and
+fields (shares that must add up to 1, a payment whose submission must exist, points that must be
+reachable). Each rule returns findings rather than raising, so one run reports every problem,
+each with the file and line an editor needs. Pure: the lines come with the loaded measure set.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from ipp_calc.core.models import Measure, MeasureSet, Submission
+from ipp_calc.errors import Finding
+
+#: Factor names the allocation engine knows how to compute from ``plans.csv``.
+KNOWN_FACTORS = ("member_months", "revenue", "pilot_member_months", "capitation")
+
+
+def check_measure_set(ms: MeasureSet) -> list[Finding]:
+    """Every cross-file finding for one program year, in file and line order."""
+    findings: list[Finding] = []
+    findings += _program_rules(ms)
+    for number, sub in sorted(ms.submissions.items()):
+        findings += _submission_rules(ms, number, sub)
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _program_rules(ms: MeasureSet) -> list[Finding]:
+    program = ms.program
+    file = ms.program_source.path
+    out: list[Finding] = []
+
+    def add(code: str, message: str, *path: str | int) -> None:
+        out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=".".join(map(str, path)) or None))
+
+    minimums = sum((a.minimum_share for a in program.priority_areas), Decimal(0))
+    if minimums + program.flexible_share != 1:
+        add(
+            "shares-sum",
+            f"area minimums ({minimums}) + flexible_share ({program.flexible_share}) = "
+            f"{minimums + program.flexible_share}, not 1",
+            "flexible_share",
+        )
+    payment_total = sum((p.share for p in program.payments), Decimal(0))
+    if payment_total != 1:
+        add("shares-sum", f"payment shares add up to {payment_total}, not 1", "payments")
+    weights = sum((f.weight for f in program.allocation.factors), Decimal(0))
+    if weights != 1:
+        add("shares-sum", f"allocation factor weights add up to {weights}, not 1", "allocation", "factors")
+    for index, factor in enumerate(program.allocation.factors):
+        if factor.name not in KNOWN_FACTORS:
+            add(
+                "yaml-type",
+                f"unknown factor {factor.name!r}; known: {', '.join(KNOWN_FACTORS)}",
+                "allocation",
+                "factors",
+                index,
+                "name",
+            )
+    for name, count in Counter(f.name for f in program.allocation.factors).items():
+        if count > 1:
+            add("duplicate-id", f"factor {name!r} is listed {count} times", "allocation", "factors")
+    for pid, count in Counter(p.id for p in program.payments).items():
+        if count > 1:
+            add("duplicate-id", f"payment id {pid} is used {count} times", "payments")
+    for aid, count in Counter(a.id for a in program.priority_areas).items():
+        if count > 1:
+            add("duplicate-id", f"priority area id {aid} is used {count} times", "priority_areas")
+    domains = Counter(d for a in program.priority_areas for d in a.domains)
+    for domain, count in domains.items():
+        if count > 1:
+            add("duplicate-id", f"domain {domain} belongs to {count} priority areas", "priority_areas")
+    for index, payment in enumerate(program.payments):
+        if payment.submission not in ms.submissions:
+            add(
+                "missing-submission",
+                f"payment {payment.id} is paid by submission {payment.submission}, "
+                f"which has no submission-{payment.submission}.yaml",
+                "payments",
+                index,
+                "submission",
+            )
+    if program.pool.performance_submission not in ms.submissions:
+        add(
+            "missing-submission",
+            f"pool.performance_submission {program.pool.performance_submission} has no submission file",
+            "pool",
+            "performance_submission",
+        )
+    if program.pool.attainment_cap <= 0:
+        add("yaml-type", "attainment_cap must be greater than 0", "pool", "attainment_cap")
+    cs_area = program.community_supports_area
+    if cs_area is not None and program.area(cs_area) is None:
+        add("unknown-area", f"community_supports_area {cs_area} is not a priority area", "community_supports_area")
+    if program.community_supports_catalog is not None:
+        names = Counter(n.strip().casefold() for n in program.community_supports_catalog)
+        for name, count in names.items():
+            if count > 1:
+                add("duplicate-id", f"Community Support {name!r} is listed {count} times", "community_supports_catalog")
+    return out
+
+
+def _submission_rules(ms: MeasureSet, number: int, sub: Submission) -> list[Finding]:
+    program = ms.program
+    file = ms.submission_sources[number].path
+    out: list[Finding] = []
+
+    def add(code: str, message: str, *path: str | int) -> None:
+        out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=".".join(map(str, path)) or None))
+
+    if sub.program_year != program.program_year:
+        add(
+            "year-mismatch",
+            f"program_year {sub.program_year} here, {program.program_year} in {ms.program_source.path}",
+            "program_year",
+        )
+    area_ids = set(program.area_ids)
+    for area_id in sorted(sub.areas):
+        if area_id not in area_ids:
+            add("unknown-area", f"area {area_id} is not a priority area of the program year", "areas", area_id)
+    if program.payments_of(number):
+        for area_id in sorted(area_ids):
+            entry = sub.areas.get(area_id)
+            if entry is None or entry.points_available <= 0:
+                add(
+                    "points-available",
+                    f"submission {number} pays a payment, so area {area_id} needs points_available > 0",
+                    *(("areas", area_id) if entry is not None else ("areas",)),
+                )
+    for measure_id, count in Counter(m.id for m in sub.measures).items():
+        if count > 1:
+            index = next(i for i, m in enumerate(sub.measures) if m.id == measure_id)
+            add("duplicate-id", f"measure id {measure_id} is used {count} times", "measures", index, "id")
+    for index, measure in enumerate(sub.measures):
+        out += _measure_rules(ms, file, index, measure)
+    out += _reachability(ms, file, sub)
+    return out
+
+
+def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Finding]:
+    out: list[Finding] = []
+    program = ms.program
+
+    def add(code: str, message: str, *path: str | int) -> None:
+        full = ("measures", index, *path)
+        out.append(Finding(code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=".".join(map(str, full))))
+
+    area = program.area(m.priority_area)
+    if area is None:
+        add("unknown-area", f"priority area {m.priority_area} is not defined in program.yaml", "priority_area")
+    elif m.domain not in area.domains:
+        owner = next((a.id for a in program.priority_areas if m.domain in a.domains), None)
+        where = f"it belongs to area {owner}" if owner is not None else "no area has it"
+        add("domain-area", f"domain {m.domain} is not a domain of priority area {m.priority_area} ({where})", "domain")
+    if m.kind == "target":
+        if m.direction is None:
+            add("kind-fields", "a target measure needs direction: higher or lower", "kind")
+    elif m.direction is not None:
+        add("kind-fields", f"direction is only for target measures, not {m.kind}", "direction")
+    if m.kind == "tiered":
+        if m.basis is None:
+            add("kind-fields", "a tiered measure needs basis: completion, value or target_ratio", "kind")
+        if not m.tiers:
+            add("kind-fields", "a tiered measure needs at least one tier", "kind")
+    else:
+        if m.basis is not None:
+            add("kind-fields", f"basis is only for tiered measures, not {m.kind}", "basis")
+        if m.tiers is not None:
+            add("kind-fields", f"tiers are only for tiered measures, not {m.kind}", "tiers")
+    if m.kind == "tiered" and m.tiers:
+        tier_points = sum((t.points for t in m.tiers), Decimal(0))
+        if tier_points != m.points:
+            add("tier-points", f"tier points add up to {tier_points}, but the measure has {m.points} points", "points")
+        thresholds: list[Decimal] = []
+        for t_index, tier in enumerate(m.tiers):
+            if m.basis == "completion" and tier.at_least is not None:
+                add("kind-fields", "at_least is not used when basis is completion", "tiers", t_index, "at_least")
+            if m.basis in ("value", "target_ratio"):
+                if tier.at_least is None:
+                    add("kind-fields", f"tier {t_index + 1} needs at_least (basis {m.basis})", "tiers", t_index)
+                else:
+                    thresholds.append(tier.at_least)
+        if any(b < a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+            add("kind-fields", "tier thresholds must not decrease: tiers are reached in order", "tiers")
+    return out
+
+
+def _reachability(ms: MeasureSet, file: str, sub: Submission) -> list[Finding]:
+    """Each area's points_available must be reachable, and optional measures must matter."""
+    out: list[Finding] = []
+    for area_id, entry in sorted(sub.areas.items()):
+        measures = [m for m in sub.measures if m.priority_area == area_id]
+        everything = sum((m.points for m in measures), Decimal(0))
+        mandatory = sum((m.points for m in measures if m.mandatory), Decimal(0))
+        optional = [m.id for m in measures if not m.mandatory]
+        line = ms.line(file, "areas", area_id, "points_available")
+        key = f"areas.{area_id}.points_available"
+        if everything < entry.points_available:
+            out.append(
+                Finding(
+                    "points-unreachable",
+                    f"area {area_id}: points_available is {entry.points_available} but its measures "
+                    f"give at most {everything}",
+                    file=file,
+                    line=line,
+                    key=key,
+                )
+            )
+        elif optional and mandatory >= entry.points_available:
+            out.append(
+                Finding(
+                    "optional-meaningless",
+                    f"area {area_id}: mandatory measures alone give {mandatory} of {entry.points_available} "
+                    f"points, so optional measures {', '.join(optional)} can earn nothing",
+                    file=file,
+                    line=line,
+                    key=key,
+                )
+            )
+    return out

@@ -1,0 +1,408 @@
+"""The program's rules as data: pydantic models of ``program.yaml``, ``submission-<S>.yaml`` and
+``elections.yaml``, plus the plain records of the data folder.
+
+Why pydantic, frozen and ``extra="forbid"``: analysts edit these files by hand, so a misspelt
+key must be an error rather than a silently ignored rule, and nothing downstream may change a
+rule after it is loaded. Money and shares are ``Decimal`` read from *strings* only: a YAML float
+such as ``0.1`` is already inexact when the parser hands it over, so it is refused (the strict
+loader names the file and line).
+
+Every rule-bearing node may carry ``reference`` entries, so a report can cite the APL passage
+behind each number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field as PydanticField,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ipp_calc.core.money import parse_decimal, parse_money
+
+# --------------------------------------------------------------------------- value types
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or isinstance(value, bool):
+        raise PydanticCustomError(
+            "float_money",
+            'money is written as a string, e.g. "600000000.00" (found {found})',
+            {"found": repr(value)},
+        )
+    try:
+        amount = parse_money(value)
+    except ValueError as exc:
+        raise PydanticCustomError("money", "{why}", {"why": str(exc)}) from None
+    if amount < 0:
+        raise PydanticCustomError("money", "money must not be negative (found {found})", {"found": value})
+    return amount
+
+
+def _share(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or isinstance(value, bool):
+        raise PydanticCustomError(
+            "float_money",
+            'a share is written as a string, e.g. "0.30" (found {found})',
+            {"found": repr(value)},
+        )
+    try:
+        share = parse_decimal(value)
+    except ValueError as exc:
+        raise PydanticCustomError("share", "{why}", {"why": str(exc)}) from None
+    if not Decimal(0) <= share <= Decimal(1):
+        raise PydanticCustomError("share", "a share must be between 0 and 1 (found {found})", {"found": value})
+    return share
+
+
+def _number_text(value: Any) -> Decimal:
+    """A threshold or cap: a number written as a string, like money and shares."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or isinstance(value, bool):
+        raise PydanticCustomError(
+            "float_money",
+            'write this number as a string, e.g. "0.5" (found {found})',
+            {"found": repr(value)},
+        )
+    try:
+        number = parse_decimal(value)
+    except ValueError as exc:
+        raise PydanticCustomError("number", "{why}", {"why": str(exc)}) from None
+    if number < 0:
+        raise PydanticCustomError("number", "must not be negative (found {found})", {"found": value})
+    return number
+
+
+def _points(value: Any) -> Decimal:
+    """Points are counts, not money: a whole number (or a decimal such as 2.5) ≥ 0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("points", "points must be a number (found {found})", {"found": repr(value)})
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, (str, float)):
+        try:
+            number = parse_decimal(str(value))
+        except ValueError:
+            raise PydanticCustomError(
+                "points", "points must be a number (found {found})", {"found": repr(value)}
+            ) from None
+    else:
+        raise PydanticCustomError("points", "points must be a number (found {found})", {"found": repr(value)})
+    if number < 0:
+        raise PydanticCustomError("points", "points must not be negative (found {found})", {"found": str(value)})
+    return number
+
+
+def _measure_id(value: Any) -> str:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise PydanticCustomError(
+            "measure_id",
+            'a measure id is text: quote it, e.g. "1.10" (YAML read {found} as a number)',
+            {"found": repr(value)},
+        )
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise PydanticCustomError("measure_id", "a measure id must be non-empty text", {})
+    return value.strip()
+
+
+Money = Annotated[Decimal, BeforeValidator(_money)]
+Share = Annotated[Decimal, BeforeValidator(_share)]
+NumberText = Annotated[Decimal, BeforeValidator(_number_text)]
+Points = Annotated[Decimal, BeforeValidator(_points)]
+MeasureId = Annotated[str, BeforeValidator(_measure_id)]
+Text = Annotated[str, PydanticField(min_length=1)]
+
+STRICT = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class Rule(BaseModel):
+    """Base of every node: frozen, unknown keys refused, types strict (no "1" → 1)."""
+
+    model_config = STRICT
+
+
+class Reference(Rule):
+    """Where a rule comes from: an APL passage, a DHCS page."""
+
+    title: Text
+    href: str | None = None
+    note: str | None = None
+
+
+References = list[Reference]
+
+
+class Period(Rule):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise PydanticCustomError("period", "end {end} is before start {start}", {"end": str(self.end), "start": str(self.start)})
+        return self
+
+
+# --------------------------------------------------------------------------- program.yaml
+
+
+class Payment(Rule):
+    id: int
+    submission: int
+    share: Share
+    interim: bool = False
+    label: str | None = None
+    reference: References = []
+
+
+class PriorityArea(Rule):
+    id: int
+    name: Text
+    minimum_share: Share
+    domains: list[Text]
+    reference: References = []
+
+
+class Factor(Rule):
+    """One factor of the weighted-factor allocation model (RULES.md section 2)."""
+
+    name: Text
+    weight: Share
+    reference: References = []
+
+
+class AllocationParams(Rule):
+    factors: list[Factor] = PydanticField(min_length=1)
+    reference: References = []
+
+
+class PoolParams(Rule):
+    min_community_supports: int = PydanticField(default=3, ge=0)
+    performance_submission: int
+    method: Literal["targets_met", "attainment"] = "targets_met"
+    attainment_cap: NumberText = Decimal("1.0")
+    recoupments_pooled: bool = False
+    reference: References = []
+
+
+class Program(Rule):
+    """``program.yaml``: the parameters of one program year, one place each."""
+
+    program_year: int
+    label: Text
+    status: Literal["official", "illustrative"]
+    period: Period
+    funding: Money
+    notes: list[str] = []
+    reference: References = []
+    payments: list[Payment] = PydanticField(min_length=1)
+    priority_areas: list[PriorityArea] = PydanticField(min_length=1)
+    flexible_share: Share
+    community_supports_area: int | None = None
+    community_supports_catalog: list[Text] | None = None
+    allocation: AllocationParams
+    pool: PoolParams
+
+    def area(self, area_id: int) -> PriorityArea | None:
+        return next((a for a in self.priority_areas if a.id == area_id), None)
+
+    @property
+    def area_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(a.id for a in self.priority_areas))
+
+    def payments_of(self, submission: int) -> list[Payment]:
+        return [p for p in self.payments if p.submission == submission]
+
+
+# --------------------------------------------------------------------------- submission-<S>.yaml
+
+
+class Tier(Rule):
+    points: Points
+    at_least: NumberText | None = None
+    description: str | None = None
+
+
+class Measure(Rule):
+    """One measure of a submission (RULES.md section 4)."""
+
+    id: MeasureId
+    name: str | None = None
+    description: str | None = None
+    priority_area: int
+    domain: Text
+    level: Literal["plan", "county"]
+    mandatory: bool
+    kind: Literal["completion", "reporting", "target", "tiered"]
+    points: Points
+    direction: Literal["higher", "lower"] | None = None
+    basis: Literal["completion", "value", "target_ratio"] | None = None
+    tiers: list[Tier] | None = None
+    unit: str | None = None
+    reference: References = []
+
+    @property
+    def title(self) -> str:
+        return self.name or f"Measure {self.id}"
+
+    @property
+    def needs_target(self) -> bool:
+        return self.kind == "target" or (self.kind == "tiered" and self.basis == "target_ratio")
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the MCP answers with a number (rather than Yes/No or a tier count)."""
+        return self.kind in ("reporting", "target") or (self.kind == "tiered" and self.basis != "completion")
+
+
+class AreaPoints(Rule):
+    points_available: Points
+    reference: References = []
+
+
+class Submission(Rule):
+    """``submission-<S>.yaml``: the measures of one submission of one program year."""
+
+    program_year: int
+    submission: int
+    label: Text
+    status: Literal["official", "illustrative"] | None = None
+    measurement_period: Period
+    due: date | None = None
+    notes: list[str] = []
+    reference: References = []
+    areas: dict[int, AreaPoints]
+    measures: list[Measure] = PydanticField(min_length=1)
+
+    def measure(self, measure_id: str) -> Measure | None:
+        return next((m for m in self.measures if m.id == measure_id), None)
+
+
+# --------------------------------------------------------------------------- elections.yaml
+
+
+class Exception_(Rule):
+    """An exception approved by DHCS: moves ``share`` from area ``from`` to area ``to``."""
+
+    approved: bool
+    from_: int = PydanticField(alias="from")
+    to: int
+    share: Share
+    reference: References = []
+
+
+class Election(Rule):
+    """One MCP's entry in ``elections.yaml`` (its Gap-Filling Plan choices and DHCS's findings)."""
+
+    flexible: dict[int, Share]
+    exception: Exception_ | None = None
+    community_supports: list[Text] = []
+    corrective_action_plan: bool = False
+    recoupment: Share = Decimal("0")
+
+
+# --------------------------------------------------------------------------- a loaded measure set
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file a result was computed from, with its sha256 (shown in reports, stamped in templates)."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureSet:
+    """One program year's ``program.yaml`` and its submissions, as loaded and checked."""
+
+    program: Program
+    submissions: dict[int, Submission]
+    program_source: SourceFile
+    submission_sources: dict[int, SourceFile]
+    #: file → (key path → line), so cross-file checks can name the line of what they find.
+    lines: dict[str, dict[tuple[str | int, ...], int]] = field(default_factory=dict)
+
+    def line(self, file: str, *path: str | int) -> int | None:
+        """The line of ``path`` in ``file``, or of its nearest ancestor that has one."""
+        table = self.lines.get(file, {})
+        for end in range(len(path), -1, -1):
+            found = table.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def year(self) -> int:
+        return self.program.program_year
+
+    @property
+    def illustrative(self) -> bool:
+        """True when the program year or any submission is marked illustrative (not DHCS's)."""
+        return self.program.status == "illustrative" or any(
+            s.status == "illustrative" for s in self.submissions.values()
+        )
+
+    def submission(self, number: int) -> Submission | None:
+        return self.submissions.get(number)
+
+
+# --------------------------------------------------------------------------- data-folder records
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """One row of ``plans.csv``: an MCP in a county, with the factors of the allocation model."""
+
+    mcp: str
+    county: str
+    member_months: Decimal
+    revenue: Decimal
+    wpc: bool
+    hhp: bool
+    capitation: Decimal | None = None
+    line: int = 0
+
+    @property
+    def pilot(self) -> bool:
+        """Whether the county had a Whole Person Care pilot or Health Homes Program."""
+        return self.wpc or self.hhp
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One row of DHCS's own ``allocation.csv``: a (MCP, county)'s maximum for the year."""
+
+    mcp: str
+    county: str
+    amount: Decimal
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRow:
+    """One DHCS-approved individualized target from ``targets.csv``."""
+
+    mcp: str
+    county: str
+    measure: str
+    target: Decimal
+    line: int = 0

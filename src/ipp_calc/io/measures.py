@@ -1,0 +1,211 @@
+"""Finding and loading measure sets: ``measures/py<N>/program.yaml`` and ``submission-<S>.yaml``.
+
+Why here and not in the core: this is the file-system side (paths, sha256, the copy of
+``measures/`` that the installed package carries). The core receives a :class:`MeasureSet`
+and never opens a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from ipp_calc.core.models import MeasureSet, Program, SourceFile, Submission
+from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.io.yamlload import YamlDoc, parse_yaml, read_text, validate
+
+T = TypeVar("T")
+
+SUBMISSION_FILE = re.compile(r"submission-(\d+)\.ya?ml")
+YEAR_DIR = re.compile(r"py(\d+)")
+
+
+def shipped_measures_dir() -> Path:
+    """The measure sets that come with the package (``ipp_calc/measures`` when installed,
+    the repository's ``measures/`` in a source checkout or editable install)."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "measures"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "measures"
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class YearFiles:
+    """The files of one program year's folder."""
+
+    folder: Path
+    program: Path
+    submissions: dict[int, Path]
+
+
+def year_files(folder: Path) -> YearFiles:
+    submissions: dict[int, Path] = {}
+    for path in sorted(folder.iterdir()):
+        match = SUBMISSION_FILE.fullmatch(path.name)
+        if match and path.is_file():
+            submissions[int(match.group(1))] = path
+    return YearFiles(folder=folder, program=folder / "program.yaml", submissions=submissions)
+
+
+def year_folders(root: Path) -> list[Path]:
+    """Program-year folders under a measures root (``py1``, ``py2``, …), in year order."""
+    found = [p for p in root.iterdir() if p.is_dir() and YEAR_DIR.fullmatch(p.name)]
+    return sorted(found, key=lambda p: int(p.name[2:]))
+
+
+def year_folder(measures: Path, year: int) -> Path:
+    folder = measures / f"py{year}"
+    if not folder.is_dir():
+        available = ", ".join(p.name for p in year_folders(measures)) if measures.is_dir() else "none"
+        raise InputError(
+            Finding(
+                "usage",
+                f"no measure set for program year {year} (looked for {folder.name}/; available: {available})",
+                file=display_path(measures),
+            )
+        )
+    return folder
+
+
+def load_year(measures: Path, year: int) -> MeasureSet:
+    """Load and structurally validate one program year's measure set; raise every finding."""
+    return load_folder(year_folder(measures, year))
+
+
+def load_folder(folder: Path) -> MeasureSet:
+    files = year_files(folder)
+    found = Collector()
+    loaded = _load_files(files.program, files.submissions, found)
+    found.raise_if_any()
+    assert loaded is not None
+    return loaded
+
+
+def _load_files(program_path: Path, submission_paths: dict[int, Path], found: Collector) -> MeasureSet | None:
+    """Parse and validate every file, collecting findings; None when any file failed."""
+    lines: dict[str, dict[tuple[str | int, ...], int]] = {}
+    program: Program | None = None
+    program_source: SourceFile | None = None
+    program_display = display_path(program_path)
+    if not program_path.is_file():
+        found.add("file-not-found", "program.yaml is missing from the measure-set folder", file=program_display)
+    else:
+        parsed = _parse(program_path, program_display, found)
+        if parsed is not None:
+            text, doc = parsed
+            lines[program_display] = doc.lines
+            program_source = SourceFile(program_display, sha256_of(text))
+            program = _validated(Program, doc, found)
+    submissions: dict[int, Submission] = {}
+    sources: dict[int, SourceFile] = {}
+    for number, path in sorted(submission_paths.items()):
+        display = display_path(path)
+        parsed = _parse(path, display, found)
+        if parsed is None:
+            continue
+        text, doc = parsed
+        lines[display] = doc.lines
+        sub = _validated(Submission, doc, found)
+        if sub is None:
+            continue
+        if sub.submission != number:
+            found.add(
+                "year-mismatch",
+                f"the file name says submission {number} but the file says {sub.submission}",
+                file=display,
+                line=doc.line_of(("submission",)),
+                key="submission",
+            )
+        submissions[number] = sub
+        sources[number] = SourceFile(display, sha256_of(text))
+    if program is None or program_source is None or found:
+        return None
+    return MeasureSet(program, submissions, program_source, sources, lines)
+
+
+def _parse(path: Path, display: str, found: Collector) -> tuple[str, YamlDoc] | None:
+    try:
+        text = read_text(path, display)
+        return text, parse_yaml(text, display)
+    except InputError as exc:
+        found.extend(exc.findings)
+        return None
+
+
+def _validated(model: type[T], doc: YamlDoc, found: Collector) -> T | None:
+    try:
+        return validate(model, doc)
+    except InputError as exc:
+        found.extend(exc.findings)
+        return None
+
+
+def load_for_check(paths: list[Path]) -> tuple[list[MeasureSet], list[Finding], set[str] | None]:
+    """Everything ``ipp check`` was pointed at: measure roots, year folders or single files.
+
+    Returns the sets that loaded, every finding from those that did not, and (when only single
+    files were named) the display names of those files, so the caller reports findings about
+    them alone. A path that does not exist raises: that is unreadable input (exit 2), not a
+    finding about the rules.
+    """
+    sets: list[MeasureSet] = []
+    findings: list[Finding] = []
+    folders: list[Path] = []
+    only: set[str] | None = set()
+    for path in paths:
+        if not path.exists():
+            raise InputError(Finding("file-not-found", "no such file or folder", file=display_path(path)))
+        if path.is_file():
+            if path.name == "program.yaml" or SUBMISSION_FILE.fullmatch(path.name):
+                folders.append(path.parent)
+                if only is not None:
+                    only.add(display_path(path))
+            else:
+                findings.extend(_check_single_yaml(path))
+            continue
+        only = None
+        if (path / "program.yaml").exists():
+            folders.append(path)
+            continue
+        years = year_folders(path)
+        if not years:
+            raise InputError(
+                Finding("file-not-found", "no program.yaml and no py<N>/ folders here", file=display_path(path))
+            )
+        folders.extend(years)
+    for folder in dict.fromkeys(p.resolve() for p in folders):
+        files = year_files(folder)
+        found = Collector()
+        loaded = _load_files(files.program, files.submissions, found)
+        findings.extend(found.findings)
+        if loaded is not None:
+            sets.append(loaded)
+    return sets, findings, (only or None)
+
+
+def _check_single_yaml(path: Path) -> list[Finding]:
+    """A YAML file that is neither program nor submission: at least parse it strictly."""
+    display = display_path(path)
+    try:
+        parse_yaml(read_text(path, display), display)
+    except InputError as exc:
+        return list(exc.findings)
+    return []
