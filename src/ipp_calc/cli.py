@@ -142,8 +142,7 @@ def check(
         findings = [f for f in findings if f.file is None or f.file in only]
     findings.sort(key=lambda f: f.sort_key())
     checked = sorted(
-        [ms.program_source.path for ms in sets]
-        + [s.path for ms in sets for s in ms.submission_sources.values()]
+        [ms.program_source.path for ms in sets] + [s.path for ms in sets for s in ms.submission_sources.values()]
     )
     if format is CheckFormat.json:
         document = {
@@ -167,9 +166,106 @@ def check(
             emit("\n".join([*lines, summary]) + "\n", output, targets)
         for ms in sets:
             if ms.illustrative and not findings:
-                notice(f"{display_path(Path(ms.program_source.path).parent)}: status illustrative "
-                       "(not DHCS's official measure set)")
+                notice(
+                    f"{display_path(Path(ms.program_source.path).parent)}: status illustrative "
+                    "(not DHCS's official measure set)"
+                )
     if findings:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+# ----------------------------------------------------------------------------- shared plumbing
+
+
+def load_measure_set(measures: Path | None, year: int) -> Any:
+    """The program year's measure set, checked: a set with findings is bad input (exit 2)."""
+    from ipp_calc.core.checks import check_measure_set
+    from ipp_calc.errors import InputError
+    from ipp_calc.io.measures import load_year
+
+    ms = load_year(measures_root(measures), year)
+    problems = [f for f in check_measure_set(ms) if f.severity == "error"]
+    if problems:
+        raise InputError(problems)
+    return ms
+
+
+def illustrative_notes(ms: Any) -> list[str]:
+    """The one line every report made with an illustrative measure set or example data carries."""
+    if ms.illustrative:
+        return [f"ILLUSTRATIVE: PY{ms.year} measure set is marked illustrative; its numbers are not DHCS's."]
+    return []
+
+
+def deliver(
+    *,
+    format: Format,
+    output: Path | None,
+    inputs: list[Path],
+    document: dict[str, Any],
+    tables: Any,
+    csv: tuple[list[str], list[list[Any]]],
+    notes: list[str],
+) -> None:
+    """Render one result in the chosen format; notes go on the table, in JSON, and to stderr."""
+    from ipp_calc.io.output import csv_text, json_text
+    from ipp_calc.io.render import render_tables
+
+    if format is Format.json:
+        text = json_text(document)
+    elif format is Format.csv:
+        text = csv_text(*csv)
+    else:
+        text = render_tables(tables(), notes)
+    emit(text, output, inputs)
+    if format is not Format.table or output is not None:
+        for line in notes:
+            notice(line)
+
+
+def data_inputs(data: Path) -> list[Path]:
+    return [data / name for name in ("plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
+
+
+# ----------------------------------------------------------------------------- ipp allocate
+
+
+@app.command()
+def allocate(
+    year: YearOpt,
+    data: DataOpt = Path("."),
+    mcp: Annotated[str | None, typer.Option("--mcp", help="Show one plan's rows only.")] = None,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Maximum allocations per MCP, county, payment and priority area, to the cent."""
+    from ipp_calc.core.allocation import allocate as compute
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.render import allocation_csv, allocation_tables
+
+    ms = load_measure_set(measures, year)
+    folder = read_data_folder(data, ms.program)
+    result = compute(ms.program, folder.plans, folder.elections, folder.table)
+    if mcp is not None:
+        if result.plan(mcp) is None:
+            raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
+        result = result.for_mcp(mcp)
+    notes = illustrative_notes(ms) + list(result.notes)
+    document = {**result.to_json(), "status": ms.program.status, "notices": notes}
+    deliver(
+        format=format,
+        output=output,
+        inputs=data_inputs(data),
+        document=document,
+        tables=lambda: allocation_tables(result),
+        csv=allocation_csv(result),
+        notes=notes,
+    )
+    for finding in result.findings:
+        sys.stderr.write(f"finding: {finding.mcp}: {finding.message} [{finding.code}]\n")
+    if result.findings:
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -75,6 +75,13 @@ ERROR_CODES: Mapping[str, str] = {
     "formula-no-value": "A cell holds a formula with no cached value (never opened in Excel).",
     "duplicate-workbook": "Two workbooks answer the same MCP and submission.",
     "unknown-submission": "A workbook names a program year or submission that does not exist.",
+    # limits and reconciliation (findings: exit 1, output still written)
+    "capitation-limit": "An MCP's maximum allocation alone exceeds 5% of its capitation (42 CFR 438.6(b)(2)).",
+    "earned-above-limit": "An MCP's earned dollars exceed 5% of its capitation (42 CFR 438.6(b)(2)).",
+    "unbalanced": "The reconciliation does not balance to the cent (a bug: please report it).",
+    "target-disagreement": "targets.csv and the workbook's Target column give different targets.",
+    "no-workbook": "An MCP has no workbook for a submission; it is scored as nothing reported.",
+    "ignored-file": "A file in submissions/ that is not an .xlsx workbook was ignored.",
     # git (ipp diff --base)
     "git": "A git command failed (not a repository, unknown revision).",
 }

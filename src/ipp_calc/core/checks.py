@@ -145,7 +145,11 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
 
     def add(code: str, message: str, *path: str | int) -> None:
         full = ("measures", index, *path)
-        out.append(Finding(code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=".".join(map(str, full))))
+        out.append(
+            Finding(
+                code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=".".join(map(str, full))
+            )
+        )
 
     area = program.area(m.priority_area)
     if area is None:

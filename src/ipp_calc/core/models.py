@@ -157,7 +157,9 @@ class Period(Rule):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise PydanticCustomError("period", "end {end} is before start {start}", {"end": str(self.end), "start": str(self.start)})
+            raise PydanticCustomError(
+                "period", "end {end} is before start {start}", {"end": str(self.end), "start": str(self.start)}
+            )
         return self
 
 

@@ -76,9 +76,7 @@ def read_text(path: Path, display: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            Finding("file-unreadable", "is not UTF-8 text", file=display, line=line)
-        ) from None
+        raise InputError(Finding("file-unreadable", "is not UTF-8 text", file=display, line=line)) from None
 
 
 def parse_yaml(text: str, file: str) -> YamlDoc:
@@ -259,13 +257,20 @@ def _findings(exc: ValidationError, target: Any, doc: YamlDoc, what: str | None)
             if close:
                 hint = f" (did you mean {close[0]!r}?)"
             listed = ", ".join(allowed) if allowed else "none"
-            yield Finding("yaml-unknown-key", f"unknown key{hint}; allowed: {listed}", file=doc.file, line=line, key=key)
+            yield Finding(
+                "yaml-unknown-key", f"unknown key{hint}; allowed: {listed}", file=doc.file, line=line, key=key
+            )
         elif kind == "missing":
             yield Finding("yaml-missing-key", "required key is missing", file=doc.file, line=line, key=key)
         elif kind == "float_money":
             yield Finding("yaml-float-money", err["msg"], file=doc.file, line=line, key=key)
         elif kind in ("model_type", "dict_type") and not loc:
-            yield Finding("yaml-structure", f"expected a mapping of keys, found {_type_name(doc.data)}", file=doc.file, line=line or 1)
+            yield Finding(
+                "yaml-structure",
+                f"expected a mapping of keys, found {_type_name(doc.data)}",
+                file=doc.file,
+                line=line or 1,
+            )
         else:
             msg = err["msg"]
             if "input" in err and kind not in ("model_type", "dict_type", "list_type"):
@@ -279,7 +284,12 @@ def _clean_loc(loc: tuple[Any, ...]) -> Path_:
     for part in loc:
         if isinstance(part, str) and (part.startswith(("function-", "nullable[", "tagged-union[")) or part == "[key]"):
             continue
-        if isinstance(part, str) and "[" in part and part.endswith("]") and part.split("[")[0] in ("list", "dict", "literal"):
+        if (
+            isinstance(part, str)
+            and "[" in part
+            and part.endswith("]")
+            and part.split("[")[0] in ("list", "dict", "literal")
+        ):
             continue
         out.append(part)
     return tuple(out)

@@ -1,0 +1,397 @@
+"""The program-year data folder: ``plans.csv``, ``allocation.csv``, ``elections.yaml``, ``targets.csv``.
+
+Why strict: these files come from analysts' spreadsheets. A misspelt column, a duplicated row or
+an amount like ``$1,200`` would otherwise shift money between plans silently, so each is one
+finding naming ``file:line`` and the column, and nothing is computed until the folder is clean.
+CSV is read with the ``csv`` module as UTF-8, with or without the BOM that Excel writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from ipp_calc.core.allocation import catalog_problems, election_problems
+from ipp_calc.core.models import Election, PlanRow, Program, SourceFile, TableRow, TargetRow
+from ipp_calc.core.money import parse_decimal, parse_money
+from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.io.measures import display_path, sha256_of
+from ipp_calc.io.yamlload import parse_yaml, read_text, validate
+
+PLANS_COLUMNS = ("mcp", "county", "member_months", "revenue", "wpc", "hhp")
+PLANS_OPTIONAL = ("capitation",)
+TABLE_COLUMNS = ("mcp", "county", "amount")
+TARGET_COLUMNS = ("mcp", "county", "measure", "target")
+
+
+@dataclass(frozen=True, slots=True)
+class DataFolder:
+    """Everything read from a data folder, plus the files it came from (for the Sources sheet)."""
+
+    folder: Path
+    plans: tuple[PlanRow, ...]
+    elections: dict[str, Election]
+    table: tuple[TableRow, ...] | None
+    targets: tuple[TargetRow, ...] | None
+    sources: tuple[SourceFile, ...]
+
+    @property
+    def mcps(self) -> list[str]:
+        return sorted({r.mcp for r in self.plans})
+
+    def counties(self, mcp: str) -> list[str]:
+        return sorted(r.county for r in self.plans if r.mcp == mcp)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    line: int
+    values: dict[str, str]
+
+
+def read_csv(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> tuple[str, str, list[CsvRow]]:
+    """Read a CSV strictly: exact header names (case and spaces forgiven), one finding per problem.
+
+    Returns the display name, the raw text (for its sha256) and the rows with their line numbers.
+    """
+    display = display_path(path)
+    text = read_text(path, display)
+    found = Collector()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(_numbered(reader))
+    except csv.Error as exc:
+        raise InputError(Finding("csv-value", f"CSV syntax: {exc}", file=display, line=reader.line_num)) from None
+    rows = [(n, r) for n, r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise InputError(
+            Finding("csv-header", f"is empty; expected a header row: {', '.join(required)}", file=display, line=1)
+        )
+    header_line, header = rows[0]
+    names = [h.strip().lower() for h in header]
+    allowed = (*required, *optional)
+    for index, name in enumerate(names):
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            found.add(
+                "csv-header",
+                f"unknown column {header[index].strip()!r}{hint}; expected: {', '.join(allowed)}",
+                file=display,
+                line=header_line,
+                key=header[index].strip() or f"column {index + 1}",
+            )
+    for name in required:
+        if name not in names:
+            found.add(
+                "csv-header",
+                f"missing column {name!r}; expected: {', '.join(required)}",
+                file=display,
+                line=header_line,
+                key=name,
+            )
+    for name in set(names):
+        if names.count(name) > 1 and name in allowed:
+            found.add(
+                "csv-header",
+                f"column {name!r} appears {names.count(name)} times",
+                file=display,
+                line=header_line,
+                key=name,
+            )
+    found.raise_if_any()
+    out: list[CsvRow] = []
+    for number, raw in rows[1:]:
+        if len(raw) != len(names):
+            found.add("csv-value", f"has {len(raw)} fields; the header has {len(names)}", file=display, line=number)
+            continue
+        out.append(CsvRow(number, {name: value.strip() for name, value in zip(names, raw, strict=True)}))
+    found.raise_if_any()
+    return display, text, out
+
+
+def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the line each starts on (a quoted field may span lines)."""
+    line = 1
+    for row in reader:
+        yield line, row
+        line = reader.line_num + 1  # type: ignore[attr-defined]
+
+
+class _Cells:
+    """Typed access to one CSV row's cells, collecting a finding for each bad value."""
+
+    def __init__(self, file: str, row: CsvRow, found: Collector) -> None:
+        self.file, self.row, self.found = file, row, found
+        self.ok = True
+
+    def _bad(self, column: str, message: str) -> None:
+        self.ok = False
+        self.found.add("csv-value", message, file=self.file, line=self.row.line, key=column)
+
+    def text(self, column: str) -> str:
+        value = self.row.values[column]
+        if not value:
+            self._bad(column, f"{column} is empty")
+        return value
+
+    def money(self, column: str, *, blank_ok: bool = False) -> Decimal | None:
+        value = self.row.values.get(column, "")
+        if not value:
+            if blank_ok:
+                return None
+            self._bad(column, f"{column} is empty; expected an amount like 1234.50")
+            return Decimal(0)
+        try:
+            amount = parse_money(value)
+        except ValueError:
+            self._bad(column, f"{column} {value!r} is not an amount; write a plain number like 1234.50")
+            return Decimal(0)
+        if amount < 0:
+            self._bad(column, f"{column} {value} is negative")
+        return amount
+
+    def number(self, column: str) -> Decimal:
+        value = self.row.values[column]
+        try:
+            number = parse_decimal(value)
+        except ValueError:
+            self._bad(column, f"{column} {value!r} is not a number")
+            return Decimal(0)
+        if number < 0:
+            self._bad(column, f"{column} {value} is negative")
+        return number
+
+    def yes_no(self, column: str) -> bool:
+        value = self.row.values[column].lower()
+        if value not in ("yes", "no"):
+            self._bad(column, f"{column} must be yes or no, found {self.row.values[column]!r}")
+            return False
+        return value == "yes"
+
+
+def read_plans(folder: Path) -> tuple[tuple[PlanRow, ...], SourceFile]:
+    display, text, rows = read_csv(folder / "plans.csv", PLANS_COLUMNS, PLANS_OPTIONAL)
+    found = Collector()
+    plans: list[PlanRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        cells = _Cells(display, row, found)
+        mcp, county = cells.text("mcp"), cells.text("county")
+        plan = PlanRow(
+            mcp=mcp,
+            county=county,
+            member_months=cells.number("member_months"),
+            revenue=cells.money("revenue") or Decimal(0),
+            wpc=cells.yes_no("wpc"),
+            hhp=cells.yes_no("hhp"),
+            capitation=cells.money("capitation", blank_ok=True) if "capitation" in row.values else None,
+            line=row.line,
+        )
+        if (mcp, county) in seen:
+            found.add(
+                "csv-duplicate-row",
+                f"MCP {mcp} in {county} is already on line {seen[(mcp, county)]}",
+                file=display,
+                line=row.line,
+            )
+            continue
+        seen[(mcp, county)] = row.line
+        if cells.ok:
+            plans.append(plan)
+    if not rows:
+        found.add("csv-value", "has no rows: at least one MCP and county is needed", file=display, line=2)
+    _mixed_capitation(plans, display, found)
+    found.raise_if_any()
+    return tuple(sorted(plans, key=lambda p: (p.mcp, p.county))), SourceFile(display, sha256_of(text))
+
+
+def _mixed_capitation(plans: list[PlanRow], display: str, found: Collector) -> None:
+    """Capitation must be given for all of an MCP's rows or none (a partial sum would understate it)."""
+    by_mcp: dict[str, list[PlanRow]] = {}
+    for p in plans:
+        by_mcp.setdefault(p.mcp, []).append(p)
+    for mcp, rows in sorted(by_mcp.items()):
+        given = [r for r in rows if r.capitation is not None]
+        if given and len(given) != len(rows):
+            blank = next(r for r in rows if r.capitation is None)
+            found.add(
+                "csv-value",
+                f"capitation is blank for MCP {mcp} in {blank.county} but given in its other counties",
+                file=display,
+                line=blank.line,
+                key="capitation",
+            )
+
+
+def read_table(
+    folder: Path, program: Program, plans: Sequence[PlanRow]
+) -> tuple[tuple[TableRow, ...], SourceFile] | None:
+    path = folder / "allocation.csv"
+    if not path.exists():
+        return None
+    display, text, rows = read_csv(path, TABLE_COLUMNS)
+    found = Collector()
+    known = {(p.mcp, p.county) for p in plans}
+    mcps = {p.mcp for p in plans}
+    table: list[TableRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        cells = _Cells(display, row, found)
+        mcp, county = cells.text("mcp"), cells.text("county")
+        amount = cells.money("amount") or Decimal(0)
+        if not cells.ok:
+            continue
+        if (mcp, county) in seen:
+            found.add(
+                "csv-duplicate-row",
+                f"MCP {mcp} in {county} is already on line {seen[(mcp, county)]}",
+                file=display,
+                line=row.line,
+            )
+            continue
+        seen[(mcp, county)] = row.line
+        if mcp not in mcps:
+            found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=row.line, key="mcp")
+        elif (mcp, county) not in known:
+            found.add(
+                "unknown-county",
+                f"MCP {mcp} has no plans.csv row for {county}",
+                file=display,
+                line=row.line,
+                key="county",
+            )
+        table.append(TableRow(mcp, county, amount, row.line))
+    found.raise_if_any()
+    allocated = sum((r.amount for r in table), Decimal(0))
+    if allocated > program.funding:
+        raise InputError(
+            Finding(
+                "allocation-table",
+                f"allocates {allocated:,.2f} in all, more than the year's funding {program.funding:,.2f}",
+                file=display,
+            )
+        )
+    return tuple(sorted(table, key=lambda r: (r.mcp, r.county))), SourceFile(display, sha256_of(text))
+
+
+def read_targets(
+    folder: Path, plans: Sequence[PlanRow] | None = None
+) -> tuple[tuple[TargetRow, ...], SourceFile] | None:
+    path = folder / "targets.csv"
+    if not path.exists():
+        return None
+    display, text, rows = read_csv(path, TARGET_COLUMNS)
+    found = Collector()
+    known = {(p.mcp, p.county) for p in plans} if plans is not None else None
+    mcps = {p.mcp for p in plans} if plans is not None else None
+    targets: list[TargetRow] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        cells = _Cells(display, row, found)
+        mcp, county, measure = cells.text("mcp"), cells.text("county"), cells.text("measure")
+        target = cells.number("target")
+        if not cells.ok:
+            continue
+        key = (mcp, county, measure)
+        if key in seen:
+            found.add(
+                "csv-duplicate-row",
+                f"target for {mcp}, {county}, measure {measure} is already on line {seen[key]}",
+                file=display,
+                line=row.line,
+            )
+            continue
+        seen[key] = row.line
+        if mcps is not None and mcp not in mcps:
+            found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=row.line, key="mcp")
+        elif known is not None and county != "All" and (mcp, county) not in known:
+            found.add(
+                "unknown-county",
+                f"MCP {mcp} has no plans.csv row for {county}",
+                file=display,
+                line=row.line,
+                key="county",
+            )
+        targets.append(TargetRow(mcp, county, measure, target, row.line))
+    found.raise_if_any()
+    return tuple(sorted(targets, key=lambda t: (t.mcp, t.county, t.measure))), SourceFile(display, sha256_of(text))
+
+
+# --------------------------------------------------------------------------- elections.yaml
+
+
+def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple[dict[str, Election], SourceFile]:
+    path = folder / "elections.yaml"
+    display = display_path(path)
+    text = read_text(path, display)
+    doc = parse_yaml(text, display)
+    if doc.data is None:
+        raise InputError(Finding("yaml-structure", "is empty; expected one entry per MCP", file=display, line=1))
+    if isinstance(doc.data, dict):
+        for key in doc.data:
+            if not isinstance(key, str):
+                raise InputError(
+                    Finding(
+                        "yaml-type", f"MCP id {key!r} must be text; quote it", file=display, line=doc.line_of((key,))
+                    )
+                )
+    elections = validate(dict[str, Election], doc)
+    found = Collector()
+    known = set(mcps)
+    for mcp in sorted(elections):
+        if mcp not in known:
+            found.add(
+                "unknown-mcp",
+                f"MCP {mcp!r} has an election but no rows in plans.csv",
+                file=display,
+                line=doc.line_of((mcp,)),
+                key=mcp,
+            )
+            continue
+        for problem in election_problems(program, mcp, elections[mcp]) + catalog_problems(program, mcp, elections[mcp]):
+            found.add(
+                problem.code,
+                f"MCP {mcp}: {problem.message}",
+                file=display,
+                line=doc.line_of((mcp, *problem.path)),
+                key=".".join(str(p) for p in (mcp, *problem.path)),
+            )
+    for mcp in sorted(known - set(elections)):
+        found.add("missing-mcp", f"MCP {mcp!r} is in plans.csv but has no entry here", file=display, line=1, key=mcp)
+    found.raise_if_any()
+    return dict(sorted(elections.items())), SourceFile(display, sha256_of(text))
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+def read_data_folder(folder: Path, program: Program, *, need_elections: bool = True) -> DataFolder:
+    """Read and cross-check a data folder for one program year."""
+    if not folder.is_dir():
+        raise InputError(Finding("file-not-found", "no such data folder", file=display_path(folder)))
+    plans, plans_source = read_plans(folder)
+    sources = [plans_source]
+    elections: dict[str, Election] = {}
+    if need_elections or (folder / "elections.yaml").exists():
+        elections, source = read_elections(folder, program, sorted({p.mcp for p in plans}))
+        sources.append(source)
+    table_read = read_table(folder, program, plans)
+    table = None
+    if table_read is not None:
+        table, source = table_read
+        sources.append(source)
+    targets_read = read_targets(folder, plans)
+    targets = None
+    if targets_read is not None:
+        targets, source = targets_read
+        sources.append(source)
+    return DataFolder(folder, plans, elections, table, targets, tuple(sources))
