@@ -68,6 +68,8 @@ ERROR_CODES: Mapping[str, str] = {
     "workbook-unsafe": "A workbook contains something refused for safety (an XML entity, DTD).",
     "missing-sheet": "A workbook lacks a required sheet.",
     "missing-header": "A sheet lacks a required column header.",
+    "duplicate-header": "A sheet has the same required column header twice, so which one counts is unclear.",
+    "measure-level": "A plan-level measure is answered on a county row, or a county-level one on the All row.",
     "cover-value": "The Cover sheet has a missing or invalid value.",
     "duplicate-row": "Two rows answer the same measure and county.",
     "cell-type": "A cell holds a value of the wrong type for its measure.",

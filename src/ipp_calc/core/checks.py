@@ -18,6 +18,17 @@ from ipp_calc.errors import Finding
 KNOWN_FACTORS = ("member_months", "revenue", "pilot_member_months", "capitation")
 
 
+def _key(path: tuple[str | int, ...]) -> str | None:
+    """A key path as the structural pass names it (``measures[2].id``), so both passes agree."""
+    parts: list[str] = []
+    for part in path:
+        if isinstance(part, int) and parts:
+            parts[-1] = f"{parts[-1]}[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or None
+
+
 def check_measure_set(ms: MeasureSet) -> list[Finding]:
     """Every cross-file finding for one program year, in file and line order."""
     findings: list[Finding] = []
@@ -33,7 +44,7 @@ def _program_rules(ms: MeasureSet) -> list[Finding]:
     out: list[Finding] = []
 
     def add(code: str, message: str, *path: str | int) -> None:
-        out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=".".join(map(str, path)) or None))
+        out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=_key(path)))
 
     minimums = sum((a.minimum_share for a in program.priority_areas), Decimal(0))
     if minimums + program.flexible_share != 1:
@@ -108,7 +119,7 @@ def _submission_rules(ms: MeasureSet, number: int, sub: Submission) -> list[Find
     out: list[Finding] = []
 
     def add(code: str, message: str, *path: str | int) -> None:
-        out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=".".join(map(str, path)) or None))
+        out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=_key(path)))
 
     if sub.program_year != program.program_year:
         add(
@@ -145,11 +156,7 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
 
     def add(code: str, message: str, *path: str | int) -> None:
         full = ("measures", index, *path)
-        out.append(
-            Finding(
-                code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=".".join(map(str, full))
-            )
-        )
+        out.append(Finding(code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=_key(full)))
 
     area = program.area(m.priority_area)
     if area is None:
@@ -200,7 +207,7 @@ def _reachability(ms: MeasureSet, file: str, sub: Submission) -> list[Finding]:
         mandatory = sum((m.points for m in measures if m.mandatory), Decimal(0))
         optional = [m.id for m in measures if not m.mandatory]
         line = ms.line(file, "areas", area_id, "points_available")
-        key = f"areas.{area_id}.points_available"
+        key = _key(("areas", area_id, "points_available"))
         if everything < entry.points_available:
             out.append(
                 Finding(

@@ -1,0 +1,401 @@
+"""Scoring one MCP's submission (RULES.md section 4): points per measure, area and county,
+and, given an allocation, dollars and what each unearned measure is worth.
+
+Why points and dollars are separate steps: an MCP's quality team checks a workbook before any
+allocation exists ("which mandatory answer is missing?"), so :func:`score_points` needs only the
+measure set and the answers; :func:`add_dollars` then prices the fractions against the cells.
+
+Pure: answers arrive typed (see :mod:`ipp_calc.core.responses`); nothing here reads a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from ipp_calc.core.allocation import Allocation
+from ipp_calc.core.models import Measure, Submission
+from ipp_calc.core.money import ZERO, money_text, round_cents, total
+from ipp_calc.core.numbers import number, ratio6
+from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
+
+#: (measure id, county) → approved target, for one MCP.
+Targets = Mapping[tuple[str, str], Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureScore:
+    """One measure in one county (``All`` for a plan-level measure)."""
+
+    measure: str
+    county: str
+    priority_area: int
+    kind: str
+    mandatory: bool
+    reported: bool
+    points_earned: Decimal
+    points_possible: Decimal
+    reason: str
+    value: AnswerValue = None
+    target: Decimal | None = None
+    target_source: str | None = None  # "targets.csv" or "workbook"
+    met: bool | None = None  # target measures only
+    worth: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "measure": self.measure,
+            "county": self.county,
+            "priority_area": self.priority_area,
+            "kind": self.kind,
+            "mandatory": self.mandatory,
+            "reported": self.reported,
+            "points_earned": number(self.points_earned),
+            "points_possible": number(self.points_possible),
+            "reason": self.reason,
+        }
+        if self.worth is not None:
+            out["worth"] = money_text(self.worth)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class AreaScore:
+    county: str
+    priority_area: int
+    points_earned: Decimal
+    points_available: Decimal
+    fraction: Fraction
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "county": self.county,
+            "priority_area": self.priority_area,
+            "points_earned": number(self.points_earned),
+            "points_available": number(self.points_available),
+            "fraction": ratio6(self.fraction),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AreaDollars:
+    """A cell's dollars after scoring: ``allocated = earned + unearned + forfeited``."""
+
+    county: str
+    priority_area: int
+    payment: int
+    allocated: Decimal
+    earned: Decimal
+    unearned: Decimal
+    forfeited: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "county": self.county,
+            "priority_area": self.priority_area,
+            "payment": self.payment,
+            "allocated": money_text(self.allocated),
+            "earned": money_text(self.earned),
+            "unearned": money_text(self.unearned),
+            "forfeited": money_text(self.forfeited),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreNote:
+    """Something a person should know that does not stop scoring (a target disagreement)."""
+
+    code: str
+    message: str
+    measure: str | None = None
+    county: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """``ipp score``: ``to_json()`` is exactly its ``--format json``."""
+
+    mcp: str
+    program_year: int
+    submission: int
+    counties: tuple[str, ...]
+    measures: tuple[MeasureScore, ...]
+    areas: tuple[AreaScore, ...]
+    mandatory_missing: tuple[tuple[str, str], ...]
+    notes: tuple[ScoreNote, ...] = ()
+    dollars: tuple[AreaDollars, ...] | None = None
+    source: str | None = None
+    filed: bool = True  # False when no workbook was filed (scored as nothing reported)
+    _area_index: dict[tuple[str, int], AreaScore] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._area_index.update({(a.county, a.priority_area): a for a in self.areas})
+
+    def area(self, county: str, priority_area: int) -> AreaScore | None:
+        return self._area_index.get((county, priority_area))
+
+    @property
+    def earned(self) -> Decimal:
+        return total(d.earned for d in self.dollars or ())
+
+    def totals(self) -> dict[str, Decimal]:
+        rows = self.dollars or ()
+        return {
+            "allocated": total(d.allocated for d in rows),
+            "earned": total(d.earned for d in rows),
+            "unearned": total(d.unearned for d in rows),
+            "forfeited": total(d.forfeited for d in rows),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "mcp": self.mcp,
+            "program_year": self.program_year,
+            "submission": self.submission,
+            "counties": list(self.counties),
+            "measures": [m.to_json() for m in self.measures],
+            "areas": [a.to_json() for a in self.areas],
+            "mandatory_missing": [{"measure": m, "county": c} for m, c in self.mandatory_missing],
+            "findings": [
+                {"code": n.code, "message": n.message, "measure": n.measure, "county": n.county} for n in self.notes
+            ],
+        }
+        if self.dollars is not None:
+            out["dollars"] = [d.to_json() for d in self.dollars]
+            out["totals"] = {k: money_text(v) for k, v in self.totals().items()}
+        return out
+
+
+# --------------------------------------------------------------------------- points
+
+
+def measure_sort_key(measure_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Measure ids compare as numbers part by part, so ``1.10`` follows ``1.9`` (FORMATS.md)."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in measure_id.split("."))
+
+
+def score_points(
+    submission: Submission,
+    filled: FilledSubmission,
+    *,
+    approved_targets: Targets | None = None,
+) -> ScoreResult:
+    """Points per measure row and per (county, area); mandatory answers that are missing.
+
+    ``approved_targets`` are DHCS's (``targets.csv``); when None, or when a target is missing
+    there, the workbook's ``Target`` column is used, and each row's reason says which.
+    """
+    rows: list[MeasureScore] = []
+    notes: list[ScoreNote] = []
+    counties = tuple(sorted(filled.counties))
+    for measure in submission.measures:
+        places = (PLAN_LEVEL,) if measure.level == "plan" else counties
+        for county in places:
+            answer = filled.answer(measure.id, county)
+            value = answer.value if answer is not None else None
+            target, source = None, None
+            if measure.needs_target:
+                target, source, note = _target_for(measure, county, approved_targets, answer.target if answer else None)
+                if note is not None:
+                    notes.append(note)
+            rows.append(score_measure(measure, county, value, target, source))
+    rows.sort(key=lambda r: (_county_key(r.county), r.priority_area, measure_sort_key(r.measure)))
+    areas = _area_scores(submission, rows, counties)
+    missing = tuple(
+        sorted(
+            ((r.measure, r.county) for r in rows if r.mandatory and not r.reported),
+            key=lambda mc: (_county_key(mc[1]), measure_sort_key(mc[0])),
+        )
+    )
+    return ScoreResult(
+        mcp=filled.mcp,
+        program_year=filled.program_year,
+        submission=filled.submission,
+        counties=counties,
+        measures=tuple(rows),
+        areas=areas,
+        mandatory_missing=missing,
+        notes=tuple(notes),
+        source=filled.source,
+        filed=filled.source is not None,
+    )
+
+
+def _county_key(county: str) -> str:
+    """Rows sort by county name as the JSON contract says (``All``, the plan-level rows, sorts
+    among the names like any other)."""
+    return county
+
+
+def _target_for(
+    measure: Measure, county: str, approved: Targets | None, in_workbook: Decimal | None
+) -> tuple[Decimal | None, str | None, ScoreNote | None]:
+    from_csv = approved.get((measure.id, county)) if approved is not None else None
+    note = None
+    if from_csv is not None and in_workbook is not None and from_csv != in_workbook:
+        note = ScoreNote(
+            "target-disagreement",
+            f"measure {measure.id} ({county}): targets.csv says {_num(from_csv)}, the workbook says "
+            f"{_num(in_workbook)}; targets.csv is used",
+            measure.id,
+            county,
+        )
+    if from_csv is not None:
+        return from_csv, "targets.csv", note
+    if in_workbook is not None:
+        return in_workbook, "workbook", None
+    return None, None, None
+
+
+def score_measure(
+    measure: Measure, county: str, value: AnswerValue, target: Decimal | None, target_source: str | None
+) -> MeasureScore:
+    """Points earned by one answer, with a reason a person can read."""
+    base = MeasureScore(
+        measure=measure.id,
+        county=county,
+        priority_area=measure.priority_area,
+        kind=measure.kind,
+        mandatory=measure.mandatory,
+        reported=value is not None,
+        points_earned=ZERO_POINTS,
+        points_possible=measure.points,
+        reason="",
+        value=value,
+        target=target,
+        target_source=target_source,
+    )
+    if value is None:
+        return replace(base, reason="not reported" + (" (mandatory)" if measure.mandatory else ""))
+    from_where = f" (target from {target_source})" if target_source else ""
+    if measure.kind == "completion":
+        done = value is True
+        return replace(
+            base, points_earned=measure.points if done else ZERO_POINTS, reason="completed" if done else "answered No"
+        )
+    if measure.kind == "reporting":
+        return replace(base, points_earned=measure.points, reason=f"reported {_num(value)}")
+    if measure.kind == "target":
+        assert isinstance(value, Decimal)
+        if target is None:
+            return replace(base, reason=f"no approved target (reported {_num(value)})")
+        higher = measure.direction != "lower"
+        met = value >= target if higher else value <= target
+        better = "higher is better" if higher else "lower is better"
+        verdict = "met" if met else "not met"
+        return replace(
+            base,
+            points_earned=measure.points if met else ZERO_POINTS,
+            met=met,
+            reason=f"target {_num(target)} {verdict}: reported {_num(value)}, {better}{from_where}",
+        )
+    return _tiered(base, measure, value, target, from_where)
+
+
+ZERO_POINTS = Decimal(0)
+
+
+def _tiered(
+    base: MeasureScore, measure: Measure, value: AnswerValue, target: Decimal | None, from_where: str
+) -> MeasureScore:
+    tiers = measure.tiers or []
+    if measure.basis == "completion":
+        assert isinstance(value, int) and not isinstance(value, bool)
+        reached = max(0, min(value, len(tiers)))
+        what = f"highest tier completed: {reached} of {len(tiers)}"
+    else:
+        assert isinstance(value, Decimal)
+        if measure.basis == "target_ratio" and target is None:
+            return replace(base, reason=f"no approved target (reported {_num(value)})")
+        reached = 0
+        for tier in tiers:
+            threshold = tier.at_least if tier.at_least is not None else Decimal(0)
+            # Compare value ≥ at_least × target rather than dividing: exact, and a target of 0 is fine.
+            limit = threshold * target if measure.basis == "target_ratio" and target is not None else threshold
+            if value >= limit:
+                reached += 1
+            else:
+                break
+        if measure.basis == "target_ratio":
+            what = f"reported {_num(value)} against target {_num(target)}{from_where}: {reached} of {len(tiers)} tiers reached"
+        else:
+            what = f"reported {_num(value)}: {reached} of {len(tiers)} tiers reached"
+    points = sum((t.points for t in tiers[:reached]), Decimal(0))
+    return replace(base, points_earned=points, reason=what)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, Decimal):
+        text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+        return text
+    return str(value)
+
+
+def _area_scores(submission: Submission, rows: list[MeasureScore], counties: tuple[str, ...]) -> tuple[AreaScore, ...]:
+    """Per (county, area): plan-level points count in every county; fraction capped at 1."""
+    plan_points: dict[int, Decimal] = {}
+    county_points: dict[tuple[str, int], Decimal] = {}
+    for r in rows:
+        if r.county == PLAN_LEVEL:
+            plan_points[r.priority_area] = plan_points.get(r.priority_area, ZERO_POINTS) + r.points_earned
+        else:
+            key = (r.county, r.priority_area)
+            county_points[key] = county_points.get(key, ZERO_POINTS) + r.points_earned
+    out: list[AreaScore] = []
+    for county in counties:
+        for area_id, entry in sorted(submission.areas.items()):
+            earned = plan_points.get(area_id, ZERO_POINTS) + county_points.get((county, area_id), ZERO_POINTS)
+            available = entry.points_available
+            fraction = min(Fraction(1), Fraction(earned) / Fraction(available)) if available > 0 else Fraction(0)
+            out.append(AreaScore(county, area_id, earned, available, fraction))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- dollars
+
+
+def add_dollars(result: ScoreResult, allocation: Allocation, payments: list[int]) -> ScoreResult:
+    """Price the fractions: earned = cell × fraction (half-even to the cent), and each unearned
+    measure's ``worth``: the dollars earning it in full would add, all else held equal."""
+    dollars: list[AreaDollars] = []
+    amounts: dict[tuple[str, int], list[tuple[Decimal, bool]]] = {}
+    for county in result.counties:
+        for payment in payments:
+            for area_id in sorted({a.priority_area for a in result.areas}):
+                cell = allocation.cell(result.mcp, county, payment, area_id)
+                amount = cell.amount if cell is not None else ZERO
+                forfeited = cell is not None and cell.forfeited
+                amounts.setdefault((county, area_id), []).append((amount, forfeited))
+                score = result.area(county, area_id)
+                fraction = score.fraction if score is not None else Fraction(0)
+                if forfeited:
+                    dollars.append(AreaDollars(county, area_id, payment, amount, ZERO, ZERO, amount))
+                else:
+                    earned = round_cents(Fraction(amount) * fraction)
+                    dollars.append(AreaDollars(county, area_id, payment, amount, earned, amount - earned, ZERO))
+    dollars.sort(key=lambda d: (d.county, d.priority_area, d.payment))
+    measures = tuple(replace(m, worth=_worth(result, m, amounts)) for m in result.measures)
+    return replace(result, measures=measures, dollars=tuple(dollars), _area_index={})
+
+
+def _worth(
+    result: ScoreResult, row: MeasureScore, amounts: dict[tuple[str, int], list[tuple[Decimal, bool]]]
+) -> Decimal:
+    missing = row.points_possible - row.points_earned
+    if missing <= 0:
+        return ZERO
+    counties = result.counties if row.county == PLAN_LEVEL else (row.county,)
+    gain = ZERO
+    for county in counties:
+        score = result.area(county, row.priority_area)
+        if score is None or score.points_available <= 0:
+            continue
+        before = score.fraction
+        after = min(Fraction(1), Fraction(score.points_earned + missing) / Fraction(score.points_available))
+        for amount, forfeited in amounts.get((county, row.priority_area), []):
+            if not forfeited:
+                gain += round_cents(Fraction(amount) * after) - round_cents(Fraction(amount) * before)
+    return gain
