@@ -269,6 +269,337 @@ def allocate(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+# ----------------------------------------------------------------------------- ipp template
+
+AllowChangeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-measure-set-change",
+        help="Score a workbook made from a different version of the measure set (ids must still match).",
+    ),
+]
+
+
+@app.command()
+def template(
+    year: YearOpt,
+    submission: Annotated[int, typer.Option("--submission", "-s", help="Submission number.", min=1)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
+    mcp: Annotated[str | None, typer.Option("--mcp", help="The MCP the template is for.")] = None,
+    counties: Annotated[
+        str | None, typer.Option("--counties", help='Comma-separated counties, e.g. "Alameda,Fresno".')
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data folder: the MCP's counties from plans.csv, its targets from targets.csv."),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--from", help="Prepopulate responses and notes from an earlier workbook of the same plan."),
+    ] = None,
+    measures: MeasuresOpt = None,
+) -> None:
+    """A blank reporting template from the measure set (Cover, Responses, Instructions)."""
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.template import write_template
+
+    ms = load_measure_set(measures, year)
+    if ms.submission(submission) is None:
+        raise InputError(
+            Finding(
+                "usage",
+                f"PY{year} has no submission {submission} (it has {', '.join(map(str, sorted(ms.submissions)))})",
+            )
+        )
+    if mcp is None:
+        raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
+    targets = None
+    inputs: list[Path] = []
+    if data is not None:
+        folder = read_data_folder(data, ms.program, need_elections=False)
+        inputs = data_inputs(data)
+        if mcp not in folder.mcps:
+            raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
+        county_list = folder.counties(mcp)
+        if counties is not None:
+            given = sorted(c.strip() for c in counties.split(",") if c.strip())
+            if given != county_list:
+                raise InputError(
+                    Finding(
+                        "usage", f"--counties {', '.join(given)} disagrees with plans.csv ({', '.join(county_list)})"
+                    )
+                )
+        targets = {(t.measure, t.county): t.target for t in folder.targets or () if t.mcp == mcp}
+    elif counties is None:
+        raise InputError(Finding("usage", 'give --counties "A,B" or --data DIR to say where the MCP operates'))
+    else:
+        county_list = sorted({c.strip() for c in counties.split(",") if c.strip()})
+        if not county_list:
+            raise InputError(Finding("usage", "--counties names no county"))
+    filled_before = None
+    if previous is not None:
+        from ipp_calc.io.workbook import read_submission
+
+        inputs.append(previous)
+        filled_before = read_submission(
+            previous, lambda y: load_measure_set(measures, y), display=str(previous), allow_measure_set_change=True
+        )
+    from ipp_calc.io.output import check_output_path
+
+    check_output_path(output, inputs)
+    result = write_template(ms, submission, mcp, county_list, output, targets=targets, previous=filled_before)
+    typer.echo(
+        f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
+        f"{'y' if len(county_list) == 1 else 'ies'}"
+    )
+    for line in illustrative_notes(ms):
+        notice(line)
+    for item in getattr(result, "not_carried", ()) or ():
+        notice(f"not carried over from {previous}: {item}")
+
+
+# ----------------------------------------------------------------------------- ipp score
+
+
+@app.command()
+def score(
+    workbook: Annotated[Path, typer.Argument(help="The MCP's filled reporting template (.xlsx).")],
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."),
+    ] = None,
+    allow_measure_set_change: AllowChangeOpt = False,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Points per measure, area and county; dollars and worth when the data folder can allocate."""
+    from ipp_calc.core.allocation import allocate as compute_allocation
+    from ipp_calc.core.year import score_submission
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.render import score_csv, score_tables
+    from ipp_calc.io.workbook import read_submission
+
+    filled = read_submission(
+        workbook,
+        lambda y: load_measure_set(measures, y),
+        display=str(workbook),
+        allow_measure_set_change=allow_measure_set_change,
+    )
+    ms = load_measure_set(measures, filled.program_year)
+    if data is None and Path("plans.csv").is_file():
+        data = Path(".")
+    allocation = None
+    targets = None
+    inputs = [workbook]
+    if data is not None:
+        from dataclasses import replace
+
+        folder = read_data_folder(data, ms.program, need_elections=False)
+        inputs += data_inputs(data)
+        if filled.mcp not in folder.mcps:
+            raise InputError(
+                Finding(
+                    "unknown-mcp",
+                    f"MCP {filled.mcp!r} (from the Cover) is not in plans.csv",
+                    file=str(workbook),
+                    sheet="Cover",
+                )
+            )
+        known = folder.counties(filled.mcp)
+        extra = sorted(set(filled.counties) - set(known))
+        if extra:
+            raise InputError(
+                Finding(
+                    "unknown-county",
+                    f"Cover lists {', '.join(extra)}, where MCP {filled.mcp} has no plans.csv row",
+                    file=str(workbook),
+                    sheet="Cover",
+                )
+            )
+        filled = replace(filled, counties=tuple(known))
+        if folder.targets is not None:
+            targets = {(t.measure, t.county): t.target for t in folder.targets if t.mcp == filled.mcp}
+        if folder.elections:
+            allocation = compute_allocation(ms.program, folder.plans, folder.elections, folder.table)
+    result = score_submission(ms, filled, targets=targets, allocation=allocation)
+    notes = illustrative_notes(ms) + [n.message for n in result.notes]
+    if data is not None and allocation is None:
+        notes.append("no elections.yaml in the data folder: points only, no dollars")
+    document = {**result.to_json(), "status": ms.program.status, "notices": notes}
+    deliver(
+        format=format,
+        output=output,
+        inputs=inputs,
+        document=document,
+        tables=lambda: score_tables(result),
+        csv=score_csv(result),
+        notes=notes,
+    )
+
+
+# ----------------------------------------------------------------------------- the year
+
+
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="Workbooks read in parallel (default: the number of cores).", min=1),
+]
+
+
+def compute_year(
+    measures: Path | None, year: int, data: Path, *, allow_change: bool, jobs: int | None, show_progress: bool
+) -> Any:
+    """Load everything for a year and run it; shows a progress bar on a terminal."""
+    from ipp_calc.core.year import run_year
+    from ipp_calc.io.year_loader import default_jobs, load_year_inputs
+
+    ms = load_measure_set(measures, year)
+    progress_cb = None
+    bar: Any = None
+    if show_progress and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        task = bar.add_task("reading workbooks", total=None)
+        bar.start()
+
+        def progress_cb(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+    try:
+        loaded = load_year_inputs(
+            ms,
+            measures_root(measures),
+            data,
+            allow_measure_set_change=allow_change,
+            jobs=jobs if jobs is not None else default_jobs(),
+            progress=progress_cb,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    return ms, loaded, run_year(loaded.inputs)
+
+
+def year_notes(ms: Any, loaded: Any, result: Any) -> list[str]:
+    notes = illustrative_notes(ms) + list(result.allocation.notes)
+    notes += [f.line_text() for f in loaded.notes]
+    return notes
+
+
+@app.command()
+def pool(
+    year: YearOpt,
+    data: DataOpt = Path("."),
+    allow_measure_set_change: AllowChangeOpt = False,
+    jobs: JobsOpt = None,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
+    from ipp_calc.io.render import pool_csv, pool_tables
+
+    ms, loaded, result = compute_year(
+        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, show_progress=True
+    )
+    notes = year_notes(ms, loaded, result)
+    document = {**result.pool.to_json(), "status": ms.program.status, "notices": notes}
+    deliver(
+        format=format,
+        output=output,
+        inputs=data_inputs(data) + [data / w for w in loaded.workbooks],
+        document=document,
+        tables=lambda: pool_tables(result.pool),
+        csv=pool_csv(result.pool),
+        notes=notes,
+    )
+
+
+@app.command()
+def run(
+    year: YearOpt,
+    data: DataOpt = Path("."),
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report workbook (.xlsx) or, for another suffix, the output."),
+    ] = None,
+    allow_measure_set_change: AllowChangeOpt = False,
+    jobs: JobsOpt = None,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """The whole year end to end: allocation, every submission, pool, reconciliation."""
+    from ipp_calc.core.trace import trace_json
+    from ipp_calc.io.render import run_csv, run_tables
+
+    ms, loaded, result = compute_year(
+        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, show_progress=True
+    )
+    notes = year_notes(ms, loaded, result)
+    inputs = data_inputs(data) + [Path(w) for w in loaded.workbooks]
+    text_output = output
+    if output is not None and output.suffix.lower() == ".xlsx":
+        from ipp_calc.io.output import check_output_path
+        from ipp_calc.io.report import write_report
+
+        check_output_path(output, inputs)
+        write_report(result, output, notes=notes, sources=loaded.data.sources, workbooks=loaded.workbooks)
+        text_output = None
+    document: dict[str, Any] = {**result.to_json(), "status": ms.program.status, "notices": notes}
+    if format is Format.json:
+        document["trace"] = trace_json(result)
+    deliver(
+        format=format,
+        output=text_output,
+        inputs=inputs,
+        document=document,
+        tables=lambda: run_tables(result),
+        csv=run_csv(result),
+        notes=notes,
+    )
+    if output is not None and text_output is None:
+        notice(f"wrote the report workbook {output}")
+    for finding in result.findings:
+        sys.stderr.write(f"finding: {finding}\n")
+    if result.findings:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def explain(
+    year: YearOpt,
+    mcp: Annotated[str, typer.Option("--mcp", help="The MCP to explain.")],
+    data: DataOpt = Path("."),
+    allow_measure_set_change: AllowChangeOpt = False,
+    jobs: JobsOpt = None,
+    measures: MeasuresOpt = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """The chain of parameters, shares, points and references behind one plan's dollars."""
+    from ipp_calc.core.trace import trace_plan
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.output import json_text
+    from ipp_calc.io.render import explain_text
+
+    ms, loaded, result = compute_year(
+        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, show_progress=True
+    )
+    if result.allocation.plan(mcp) is None:
+        raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
+    steps = trace_plan(result, mcp)
+    notes = illustrative_notes(ms)
+    if format is CheckFormat.json:
+        text = json_text({"mcp": mcp, "steps": [s.to_json() for s in steps], "notices": notes})
+    else:
+        text = "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps)
+    emit(text, output, data_inputs(data))
+
+
 # ----------------------------------------------------------------------------- entry point
 
 

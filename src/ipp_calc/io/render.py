@@ -18,6 +18,11 @@ from rich.table import Table
 
 from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.money import ZERO
+from ipp_calc.core.numbers import rounded6
+from ipp_calc.core.pool import PoolResult
+from ipp_calc.core.scoring import AreaDollars, ScoreResult
+from ipp_calc.core.trace import Step
+from ipp_calc.core.year import YearResult
 
 WIDTH = 100
 
@@ -40,9 +45,10 @@ def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = ()) -> st
 
 def new_table(title: str | None, *columns: tuple[str, str]) -> Table:
     """A table with (header, justify) columns in the house style."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for header, justify in columns:
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, padding=(0, 0))
+    for index, (header, justify) in enumerate(columns):
+        # Names (the first column) and numbers are never cut short or wrapped; text may wrap.
+        table.add_column(header, justify=justify, no_wrap=index == 0 or justify == "right")  # type: ignore[arg-type]
     return table
 
 
@@ -64,7 +70,7 @@ def allocation_tables(result: Allocation) -> list[Table]:
     first = new_table(
         f"Maximum allocation, PY{result.program_year} ({result.method})",
         ("MCP", "left"),
-        ("Counties", "right") if not single else ("County", "left"),
+        ("Cty", "right") if not single else ("County", "left"),
         *((f"Payment {p}", "right") for p in payments),
         ("Max allocation", "right"),
         ("Forfeited", "right"),
@@ -96,15 +102,17 @@ def allocation_tables(result: Allocation) -> list[Table]:
             money(sum((m.forfeited for m in result.plans), ZERO)),
         )
     second = new_table(
-        "By priority area (share of the plan's allocation)",
+        "By priority area",
         ("MCP", "left"),
         *((f"Area {a}", "right") for a in areas),
+        ("Shares %", "right"),
     )
     for plan in result.plans:
         shares = result.shares.get(plan.mcp, {})
         second.add_row(
             plan.mcp,
-            *(f"{money(by_area[(plan.mcp, a)])} ({_pct(shares.get(a, ZERO))})" for a in areas),
+            *(money(by_area[(plan.mcp, a)]) for a in areas),
+            "/".join(_pct(shares.get(a, ZERO)).rstrip("%") for a in areas),
         )
     return [first, second]
 
@@ -120,3 +128,278 @@ def allocation_csv(result: Allocation) -> tuple[list[str], list[list[Any]]]:
         for c in result.cells
     ]
     return header, rows
+
+
+# --------------------------------------------------------------------------- score
+
+
+def score_tables(result: ScoreResult) -> list[Table]:
+    """Measures (points, worth, reason), then areas per county (points, fraction, dollars)."""
+    dollars = result.dollars is not None
+    measures = new_table(
+        f"{result.mcp}: PY{result.program_year} submission {result.submission}, points per measure",
+        ("Measure", "left"),
+        ("County", "left"),
+        ("Pts", "right"),
+        ("of", "right"),
+        *((("Worth", "right"),) if dollars else ()),
+        ("Reason", "left"),
+    )
+    for m in result.measures:
+        mark = "*" if m.mandatory else ""
+        measures.add_row(
+            f"{m.measure}{mark}",
+            m.county,
+            _pts(m.points_earned),
+            _pts(m.points_possible),
+            *((money(m.worth) if m.worth is not None else "",) if dollars else ()),
+            m.reason,
+        )
+    areas = new_table(
+        "Per county and priority area",
+        ("County", "left"),
+        ("Area", "right"),
+        ("Points", "right"),
+        ("Available", "right"),
+        ("Fraction", "right"),
+        *((("Allocated", "right"), ("Earned", "right"), ("Unearned", "right")) if dollars else ()),
+    )
+    by_area: dict[tuple[str, int], list[AreaDollars]] = defaultdict(list)
+    for d in result.dollars or ():
+        by_area[(d.county, d.priority_area)].append(d)
+    for a in result.areas:
+        rows = by_area.get((a.county, a.priority_area), [])
+        extra: tuple[str, ...] = ()
+        if dollars:
+            forfeited = sum((d.forfeited for d in rows), ZERO)
+            extra = (
+                money(sum((d.allocated for d in rows), ZERO)),
+                money(sum((d.earned for d in rows), ZERO)),
+                money(sum((d.unearned for d in rows), ZERO)) if not forfeited else f"forfeited {money(forfeited)}",
+            )
+        areas.add_row(
+            a.county,
+            str(a.priority_area),
+            _pts(a.points_earned),
+            _pts(a.points_available),
+            f"{rounded6(a.fraction)}",
+            *extra,
+        )
+    tables: list[Table] = [measures, areas]
+    if result.mandatory_missing:
+        missing = new_table(
+            "Mandatory answers missing (the plan is not eligible for the pool)", ("Measure", "left"), ("County", "left")
+        )
+        for measure, county in result.mandatory_missing:
+            missing.add_row(measure, county)
+        tables.append(missing)
+    if dollars:
+        totals = result.totals()
+        summary = new_table(
+            "Totals", ("Allocated", "right"), ("Earned", "right"), ("Unearned", "right"), ("Forfeited", "right")
+        )
+        summary.add_row(
+            money(totals["allocated"]), money(totals["earned"]), money(totals["unearned"]), money(totals["forfeited"])
+        )
+        tables.append(summary)
+    return tables
+
+
+def _pts(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+
+
+def score_csv(result: ScoreResult) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "mcp",
+        "submission",
+        "measure",
+        "county",
+        "priority_area",
+        "kind",
+        "mandatory",
+        "reported",
+        "points_earned",
+        "points_possible",
+        "worth",
+        "reason",
+    ]
+    rows = [
+        [
+            result.mcp,
+            result.submission,
+            m.measure,
+            m.county,
+            m.priority_area,
+            m.kind,
+            "yes" if m.mandatory else "no",
+            "yes" if m.reported else "no",
+            _pts(m.points_earned),
+            _pts(m.points_possible),
+            f"{m.worth:.2f}" if m.worth is not None else "",
+            m.reason,
+        ]
+        for m in result.measures
+    ]
+    return header, rows
+
+
+# --------------------------------------------------------------------------- pool
+
+
+def pool_tables(result: PoolResult) -> list[Table]:
+    sources = new_table(
+        f"High-performance pool, PY{result.program_year} ({result.method})",
+        ("Unearned", "right"),
+        ("Forfeited", "right"),
+        ("Recouped", "right"),
+        ("Pool", "right"),
+        ("Awarded", "right"),
+        ("Retained", "right"),
+    )
+    sources.add_row(
+        money(result.unearned),
+        money(result.forfeited),
+        money(result.recouped_pooled),
+        money(result.pool),
+        money(result.awarded),
+        money(result.retained),
+    )
+    plans = new_table(
+        None, ("MCP", "left"), ("Eligible", "left"), ("Perf.", "right"), ("Award", "right"), ("Why", "left")
+    )
+    for p in result.plans:
+        why = "; ".join(p.reasons) if p.reasons else p.performance.note
+        if p.capped:
+            why += f"; capped at its room {money(p.room or ZERO)} (5% of capitation)"
+        plans.add_row(p.mcp, "yes" if p.eligible else "no", f"{rounded6(p.performance.value)}", money(p.award), why)
+    return [sources, plans]
+
+
+def pool_csv(result: PoolResult) -> tuple[list[str], list[list[Any]]]:
+    header = ["mcp", "eligible", "performance", "award", "capped", "reasons"]
+    rows = [
+        [
+            p.mcp,
+            "yes" if p.eligible else "no",
+            f"{rounded6(p.performance.value)}",
+            f"{p.award:.2f}",
+            "yes" if p.capped else "no",
+            "; ".join(p.reasons),
+        ]
+        for p in result.plans
+    ]
+    return header, rows
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run_tables(result: YearResult) -> list[Table]:
+    """Two tables that fit 100 columns: what each plan earned, then pool and totals; then the
+    reconciliation. A ``!`` after an MCP marks a breached limit (see the findings)."""
+    payments = sorted(result.allocation.payment_totals)
+    earned = new_table(
+        f"PY{result.ms.year}: maximum allocation and earned dollars",
+        ("MCP", "left"),
+        ("Max allocation", "right"),
+        *((f"Earned P{p}", "right") for p in payments),
+        ("Earned", "right"),
+    )
+    paid = new_table(
+        "Forfeited, recouped, pool award and total (earned − recouped + pool)",
+        ("MCP", "left"),
+        ("Forfeited", "right"),
+        ("Recouped", "right"),
+        ("Pool award", "right"),
+        ("Total", "right"),
+    )
+    for s in result.summary:
+        by_payment = dict(s.earned_by_payment)
+        name = s.mcp + (" !" if s.breaches else "")
+        earned.add_row(
+            name, money(s.max_allocation), *(money(by_payment.get(p, ZERO)) for p in payments), money(s.earned)
+        )
+        paid.add_row(name, money(s.forfeited), money(s.recouped), money(s.pool_award), money(s.total))
+
+    def column(get: Any) -> str:
+        return money(sum((get(s) for s in result.summary), ZERO))
+
+    earned.add_row(
+        "total",
+        column(lambda s: s.max_allocation),
+        *(column(lambda s, p=p: dict(s.earned_by_payment).get(p, ZERO)) for p in payments),
+        column(lambda s: s.earned),
+    )
+    paid.add_row(
+        "total",
+        column(lambda s: s.forfeited),
+        column(lambda s: s.recouped),
+        column(lambda s: s.pool_award),
+        column(lambda s: s.total),
+    )
+    rec = result.reconciliation
+    recon = new_table(
+        "Reconciliation: funding = earned − recouped + pool awarded + retained",
+        ("Funding", "right"),
+        ("Earned", "right"),
+        ("Recouped", "right"),
+        ("Pool awarded", "right"),
+        ("Retained", "right"),
+        ("Balanced", "left"),
+    )
+    recon.add_row(
+        money(rec.funding),
+        money(rec.earned),
+        money(rec.recouped),
+        money(rec.pool_awarded),
+        money(rec.retained),
+        "yes" if rec.balanced else "NO",
+    )
+    return [earned, paid, recon]
+
+
+def run_csv(result: YearResult) -> tuple[list[str], list[list[Any]]]:
+    payments = sorted(result.allocation.payment_totals)
+    header = [
+        "mcp",
+        "max_allocation",
+        *(f"earned_payment_{p}" for p in payments),
+        "earned",
+        "unearned",
+        "forfeited",
+        "recouped",
+        "pool_award",
+        "total",
+        "breaches",
+    ]
+    rows = []
+    for s in result.summary:
+        earned = dict(s.earned_by_payment)
+        rows.append(
+            [
+                s.mcp,
+                f"{s.max_allocation:.2f}",
+                *(f"{earned.get(p, ZERO):.2f}" for p in payments),
+                f"{s.earned:.2f}",
+                f"{s.unearned:.2f}",
+                f"{s.forfeited:.2f}",
+                f"{s.recouped:.2f}",
+                f"{s.pool_award:.2f}",
+                f"{s.total:.2f}",
+                "; ".join(s.breaches),
+            ]
+        )
+    return header, rows
+
+
+def explain_text(mcp: str, steps: Sequence[Step]) -> str:
+    """The trace as a person reads it: numbered steps, each with its parameter and source."""
+    lines = [f"How {mcp}'s dollars were made:"]
+    for number, step in enumerate(steps, start=1):
+        lines.append(f"{number:>3}. {step.what}: {step.value}")
+        if step.parameter:
+            lines.append(f"       parameter: {step.parameter}")
+        if step.reference:
+            lines.append(f"       source: {step.reference}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,708 @@
+"""Seeded generator of an illustrative PY1 data folder: ``plans.csv``, ``elections.yaml``, ``targets.csv``.
+
+Why a generator rather than hand-written files: the examples must be large enough to look like a
+real program year (about 25 plans over California's 58 counties), small variants are needed for
+tests and a ten-times year for the benchmark, and every one of them must be reproducible byte for
+byte. So the files are made from a seed with ``random.Random`` and integer arithmetic only (no
+floats in money, no dependence on hash order), and ``python examples/generate.py`` rewrites
+``examples/py1/`` exactly as committed.
+
+Every MCP name and every number here is fictitious and illustrative: the plan ids are invented
+words, enrollment is only of a plausible order of magnitude per county, and nothing is DHCS's.
+
+The measure set decides which targets are needed: every ``target`` measure and every ``tiered``
+measure with basis ``target_ratio`` in the submission named by ``pool.performance_submission``.
+
+Usable two ways:
+
+* ``python examples/generate.py [--mcps N] [--seed S] [--out DIR] [--measures DIR]``;
+* imported by path (no package needed): ``generate_data(out_dir, mcps=250, seed=2022)``.
+"""
+
+import argparse
+import csv
+import io
+import random
+import sys
+from dataclasses import astuple, dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from ipp_calc.core.models import Measure, MeasureSet
+from ipp_calc.io.measures import load_year, shipped_measures_dir
+
+PROGRAM_YEAR = 1
+DEFAULT_MCPS = 25
+DEFAULT_SEED = 2022
+DEFAULT_OUT = Path(__file__).resolve().parent / "py1"
+
+#: How far 5% of the capped plan's capitation sits above its expected maximum allocation.
+CAP_HEADROOM = Fraction(102, 100)
+#: The share of capitation an incentive arrangement may pay (42 CFR 438.6(b)(2): 105%).
+CAP_SHARE = Fraction(5, 100)
+
+# --------------------------------------------------------------------------- counties
+
+#: California's 58 counties: (name, approximate Medi-Cal enrollees, rural, WPC pilot, HHP).
+#: Enrollment is rounded and only of a plausible order of magnitude (illustrative, not DHCS data).
+#: "Rural" counties are served by regional plans; WPC ran in about 25 counties, HHP in 12 large ones.
+COUNTIES: tuple[tuple[str, int, bool, bool, bool], ...] = (
+    ("Alameda", 430_000, False, True, True),
+    ("Alpine", 350, True, False, False),
+    ("Amador", 9_000, True, False, False),
+    ("Butte", 95_000, True, False, False),
+    ("Calaveras", 12_000, True, False, False),
+    ("Colusa", 10_000, True, False, False),
+    ("Contra Costa", 280_000, False, True, False),
+    ("Del Norte", 13_000, True, False, False),
+    ("El Dorado", 40_000, True, False, False),
+    ("Fresno", 540_000, False, False, False),
+    ("Glenn", 14_000, True, False, False),
+    ("Humboldt", 60_000, True, False, False),
+    ("Imperial", 100_000, False, False, True),
+    ("Inyo", 5_500, True, False, False),
+    ("Kern", 480_000, False, True, True),
+    ("Kings", 70_000, False, True, False),
+    ("Lake", 37_000, True, False, False),
+    ("Lassen", 8_000, True, False, False),
+    ("Los Angeles", 4_100_000, False, True, True),
+    ("Madera", 85_000, False, False, False),
+    ("Marin", 45_000, False, True, False),
+    ("Mariposa", 5_500, True, False, False),
+    ("Mendocino", 46_000, True, True, False),
+    ("Merced", 165_000, False, False, False),
+    ("Modoc", 3_500, True, False, False),
+    ("Mono", 3_800, True, False, False),
+    ("Monterey", 185_000, False, True, False),
+    ("Napa", 37_000, False, True, False),
+    ("Nevada", 27_000, True, False, False),
+    ("Orange", 950_000, False, True, True),
+    ("Placer", 70_000, False, True, False),
+    ("Plumas", 6_000, True, False, False),
+    ("Riverside", 950_000, False, True, True),
+    ("Sacramento", 500_000, False, True, True),
+    ("San Benito", 20_000, True, True, False),
+    ("San Bernardino", 1_000_000, False, True, True),
+    ("San Diego", 950_000, False, True, True),
+    ("San Francisco", 250_000, False, True, True),
+    ("San Joaquin", 300_000, False, True, False),
+    ("San Luis Obispo", 65_000, False, False, False),
+    ("San Mateo", 150_000, False, True, False),
+    ("Santa Barbara", 155_000, False, False, False),
+    ("Santa Clara", 480_000, False, True, True),
+    ("Santa Cruz", 80_000, False, True, False),
+    ("Shasta", 70_000, True, True, False),
+    ("Sierra", 900, True, False, False),
+    ("Siskiyou", 20_000, True, False, False),
+    ("Solano", 135_000, False, True, False),
+    ("Sonoma", 140_000, False, True, False),
+    ("Stanislaus", 240_000, False, False, False),
+    ("Sutter", 40_000, True, False, False),
+    ("Tehama", 30_000, True, False, False),
+    ("Trinity", 5_000, True, False, False),
+    ("Tulare", 260_000, False, False, True),
+    ("Tuolumne", 16_000, True, False, False),
+    ("Ventura", 250_000, False, True, False),
+    ("Yolo", 70_000, False, False, False),
+    ("Yuba", 35_000, True, False, False),
+)
+
+# --------------------------------------------------------------------------- plan names
+
+#: Invented words for plan ids. Chosen to avoid every real Medi-Cal plan's name or a fragment of
+#: one (no "alliance", "partnership", "family", "valley", "inland", "gold", "coast", county names…).
+_FIRST_WORDS = (
+    "alder", "arroyo", "bluejay", "bristlecone", "buckeye", "cedar", "chaparral", "condor",
+    "cypress", "foothill", "granite", "harbor", "heron", "juniper", "lantern", "larkspur",
+    "lupine", "madrone", "manzanita", "meadowlark", "mesa", "oriole", "pinnacle", "poppy",
+    "quail", "redwood", "sage", "sierra", "sparrow", "summit", "sycamore", "tamarack",
+    "toyon", "tule", "willow", "yarrow", "bayberry", "cobalt", "ember", "saffron",
+)  # fmt: skip
+_SECOND_WORDS = (
+    "bend", "bluff", "creek", "crest", "flats", "glen", "grove", "hills",
+    "hollow", "point", "ridge", "springs", "terrace", "trail", "vista", "meadow",
+)  # fmt: skip
+_SUFFIXES = {
+    "local": ("health", "health-plan", "care", "health-circle"),
+    "commercial": ("care-network", "health-services", "health-company"),
+    "regional": ("rural-health", "regional-care", "health-cooperative"),
+}
+_ROLES = ("regional", "commercial", "local")
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialPlans:
+    """The plans that exercise the rules' edge cases (see examples/py1/README.md)."""
+
+    no_community_supports: str  # offers none: area-3 minimum forfeited, never elects area 3
+    two_community_supports: str  # offers 2 (< 3): not eligible for the pool
+    corrective_action_plan: str  # on a CAP, 25% of earned Payment 1 recouped
+    exception: str  # approved exception: 0.05 from area 1 to area 3
+    capped: str  # 5% of capitation ≈ 1.02 × expected maximum allocation: the pool cap binds
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedYear:
+    """What :func:`generate_data` wrote, for callers that build on it (tests, submissions)."""
+
+    out_dir: Path
+    seed: int
+    mcps: tuple[str, ...]
+    #: MCP id → its counties, sorted.
+    counties: dict[str, tuple[str, ...]]
+    #: (MCP id, county or "All", measure id) → approved target.
+    targets: dict[tuple[str, str, str], Decimal]
+    #: MCP id → the Community Supports it offers (catalog order).
+    community_supports: dict[str, tuple[str, ...]]
+    special: SpecialPlans
+    #: The capped plan's expected maximum allocation (weighted factor share of the funding).
+    capped_expected_allocation: Decimal
+    #: The capped plan's total capitation (the sum of its rows).
+    capped_capitation: Decimal
+
+
+@dataclass(slots=True)
+class _Row:
+    mcp: str
+    county: str
+    member_months: int
+    revenue_cents: int
+    wpc: bool
+    hhp: bool
+    capitation_cents: int = 0
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def generate_data(
+    out_dir: Path,
+    *,
+    mcps: int = DEFAULT_MCPS,
+    seed: int = DEFAULT_SEED,
+    measures_dir: Path | None = None,
+) -> GeneratedYear:
+    """Write ``plans.csv``, ``elections.yaml`` and ``targets.csv`` for ``mcps`` plans into ``out_dir``.
+
+    The same ``(mcps, seed, measure set)`` always gives the same bytes. At least 5 plans are
+    needed, one for each special role.
+    """
+    if mcps < 5:
+        raise ValueError(f"need at least 5 MCPs (one per special plan), got {mcps}")
+    measure_set = load_year(measures_dir or shipped_measures_dir(), PROGRAM_YEAR)
+    rng = random.Random(seed)
+
+    roles = _plan_roles(rng, mcps)
+    coverage = _coverage(rng, roles)
+    rows = _plan_rows(rng, roles, coverage)
+    ids = tuple(sorted(roles))
+
+    special = _special_plans(rng, ids)
+    allocation = _expected_allocations(measure_set, rows)
+    _set_capitation(rng, rows, special.capped, allocation[special.capped])
+
+    catalog = list(measure_set.program.community_supports_catalog or [])
+    supports = _community_supports(rng, ids, catalog, special)
+    elections = _elections_text(rng, ids, supports, special, measure_set, mcps, seed)
+    targets = _targets(rng, rows, supports, measure_set)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write(out_dir / "plans.csv", _plans_csv(rows))
+    _write(out_dir / "elections.yaml", elections)
+    _write(out_dir / "targets.csv", _targets_csv(targets))
+
+    counties: dict[str, list[str]] = {mcp: [] for mcp in ids}
+    for row in rows:
+        counties[row.mcp].append(row.county)
+    capped_rows = [r for r in rows if r.mcp == special.capped]
+    return GeneratedYear(
+        out_dir=out_dir,
+        seed=seed,
+        mcps=ids,
+        counties={mcp: tuple(sorted(found)) for mcp, found in counties.items()},
+        targets=targets,
+        community_supports={mcp: tuple(supports[mcp]) for mcp in ids},
+        special=special,
+        capped_expected_allocation=_cents_decimal(round(allocation[special.capped] * 100)),
+        capped_capitation=_cents_decimal(sum(r.capitation_cents for r in capped_rows)),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate a data folder; with no arguments, ``examples/py1/`` exactly as committed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--mcps", type=int, default=DEFAULT_MCPS, help="number of MCPs (≥ 5)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to write into")
+    parser.add_argument("--measures", type=Path, default=None, help="measure sets (default: shipped)")
+    args = parser.parse_args(argv)
+    parser.add_argument("--no-submissions", action="store_true", help="skip the filled workbooks")
+    args = parser.parse_args(argv)
+    year = generate_data(args.out, mcps=args.mcps, seed=args.seed, measures_dir=args.measures)
+    rows = sum(len(found) for found in year.counties.values())
+    print(f"wrote {year.out_dir}: {len(year.mcps)} MCPs, {rows} plan rows, {len(year.targets)} targets")
+    if not args.no_submissions:
+        written = generate_submissions(year, measures_dir=args.measures)
+        print(f"wrote {len(written)} filled workbooks in {year.out_dir / 'submissions'}")
+    return 0
+
+
+# --------------------------------------------------------------------------- filled workbooks
+
+
+def generate_submissions(
+    year: GeneratedYear, *, measures_dir: Path | None = None, out_dir: Path | None = None
+) -> list[Path]:
+    """A filled reporting workbook for every MCP and submission, through the real template writer.
+
+    The answers are seeded and varied, so the example year exercises every rule: most plans
+    answer every mandatory measure, optional measures are picked by how diligent a plan is,
+    targets are met or missed (values are 70–130% of the target), tiers are partly reached, and
+    one plan (:func:`missing_mandatory_plan`: the first that has no special role)
+    leaves one mandatory county answer blank in the last submission, so it is not eligible for
+    the pool. Workbooks are identical in content on every run; their zip timestamps differ.
+    """
+    from ipp_calc.core.responses import PLAN_LEVEL, Answer, FilledSubmission
+    from ipp_calc.io.template import write_template
+
+    measure_set = load_year(measures_dir or shipped_measures_dir(), PROGRAM_YEAR)
+    folder = out_dir or (year.out_dir / "submissions")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.xlsx"):
+        old.unlink()
+    rng = random.Random(year.seed + 1)
+    missing_mandatory = missing_mandatory_plan(year)
+    last = max(measure_set.submissions)
+    written: list[Path] = []
+    for mcp in year.mcps:
+        diligence = rng.randint(55, 100)  # percent: how many optional measures a plan answers
+        counties = year.counties[mcp]
+        for number, submission in sorted(measure_set.submissions.items()):
+            answers: dict[tuple[str, str], Answer] = {}
+            for measure in submission.measures:
+                for county in (PLAN_LEVEL,) if measure.level == "plan" else counties:
+                    if not measure.mandatory and rng.randint(1, 100) > diligence:
+                        continue
+                    target = year.targets.get((mcp, county, measure.id))
+                    value = _answer(rng, measure, target, diligence)
+                    answers[(measure.id, county)] = Answer(measure.id, county, value)
+            if mcp == missing_mandatory and number == last:
+                blank = next(m for m in submission.measures if m.mandatory and m.level == "county")
+                answers.pop((blank.id, counties[0]), None)
+            filled = FilledSubmission(mcp, PROGRAM_YEAR, number, counties, answers)
+            targets = {(m, c): t for (p, c, m), t in year.targets.items() if p == mcp}
+            path = folder / f"{mcp}-submission-{number}.xlsx"
+            write_template(measure_set, number, mcp, counties, path, targets=targets, previous=filled)
+            written.append(path)
+    return written
+
+
+def missing_mandatory_plan(year: GeneratedYear) -> str:
+    """The plan that leaves one mandatory answer blank: the first with no special role."""
+    roles = set(astuple(year.special))
+    return next(mcp for mcp in year.mcps if mcp not in roles)
+
+
+def _answer(rng: random.Random, measure: Measure, target: Decimal | None, diligence: int) -> object:
+    """One plausible answer for a measure; the more diligent the plan, the better on average."""
+    good = rng.randint(1, 100) <= diligence
+    if measure.kind == "completion":
+        return good or rng.randint(1, 100) <= 80
+    tiers = len(measure.tiers or [])
+    if measure.kind == "tiered" and measure.basis == "completion":
+        return tiers if good else rng.randint(0, tiers)
+    base = target if target is not None else Decimal(rng.randint(5, 400))
+    if measure.kind == "tiered" and measure.basis == "value":
+        thresholds = [t.at_least or Decimal(0) for t in measure.tiers or []]
+        base = thresholds[-1] if thresholds else base
+    percent = rng.randint(85, 130) if good else rng.randint(40, 110)
+    if measure.direction == "lower":
+        percent = 200 - percent  # lower is better: a good plan reports below its target
+    return (base * percent / 100).quantize(Decimal(1))
+
+
+# --------------------------------------------------------------------------- plans and counties
+
+
+def _plan_roles(rng: random.Random, count: int) -> dict[str, str]:
+    """Invent ``count`` distinct plan ids and give each a role: regional, commercial or local.
+
+    About 8% regional (many rural counties each), 12% commercial (a few urban counties each),
+    the rest local single-county plans.
+    """
+    regional = max(1, round(count * 0.08))
+    commercial = max(1, round(count * 0.12))
+    pairs = [(a, b) for a in _FIRST_WORDS for b in _SECOND_WORDS]
+    rng.shuffle(pairs)
+    roles: dict[str, str] = {}
+    for index in range(count):
+        first, second = pairs[index % len(pairs)]
+        role = "regional" if index < regional else "commercial" if index < regional + commercial else "local"
+        suffix = rng.choice(_SUFFIXES[role])
+        lap = index // len(pairs)
+        slug = f"{first}-{second}-{suffix}" + (f"-{lap + 1}" if lap else "")
+        roles[slug] = role
+    return roles
+
+
+def _coverage(rng: random.Random, roles: dict[str, str]) -> dict[str, list[str]]:
+    """Which counties each plan serves, so that every county has at least one plan.
+
+    Regional plans split the rural counties between them, then each reaches 10–20 of them
+    (overlaps make two-plan rural counties). Commercial plans take 2–5 urban counties, weighted by
+    size. Local plans take one urban county each, largest first; urban counties left over go to
+    the commercial plan with the fewest counties.
+    """
+    by_role = {role: [mcp for mcp in roles if roles[mcp] == role] for role in _ROLES}
+    rural = [c[0] for c in COUNTIES if c[2]]
+    urban = [c[0] for c in COUNTIES if not c[2]]
+    size = {c[0]: c[1] for c in COUNTIES}
+    coverage: dict[str, list[str]] = {mcp: [] for mcp in roles}
+
+    shuffled = rural[:]
+    rng.shuffle(shuffled)
+    regional = by_role["regional"]
+    for index, county in enumerate(shuffled):
+        coverage[regional[index % len(regional)]].append(county)
+    for mcp in regional:
+        want = min(len(rural), max(len(coverage[mcp]), rng.randint(10, 20)))
+        others = [c for c in rural if c not in coverage[mcp]]
+        rng.shuffle(others)
+        coverage[mcp].extend(others[: want - len(coverage[mcp])])
+
+    for mcp in by_role["commercial"]:
+        coverage[mcp].extend(_weighted_sample(rng, urban, [size[c] for c in urban], rng.randint(2, 5)))
+
+    largest_first = sorted(urban, key=lambda c: (-size[c], c))
+    locals_ = by_role["local"]
+    for index, mcp in enumerate(locals_):
+        if index < len(largest_first):
+            county = largest_first[index]
+        else:
+            county = _weighted_sample(rng, urban, [size[c] for c in urban], 1)[0]
+        coverage[mcp].append(county)
+
+    covered = {county for found in coverage.values() for county in found}
+    hosts = by_role["commercial"] or regional
+    for county in largest_first:
+        if county not in covered:
+            host = min(hosts, key=lambda mcp: (len(coverage[mcp]), hosts.index(mcp)))
+            coverage[host].append(county)
+    return coverage
+
+
+def _plan_rows(rng: random.Random, roles: dict[str, str], coverage: dict[str, list[str]]) -> list[_Row]:
+    """Member months and revenue per (MCP, county), sorted by MCP then county.
+
+    Each county's member months (enrollees × 12, ±5%) are split among its plans by role-weighted
+    random shares (local plans hold most of their county). Revenue is member months × the plan's
+    per-member-month rate ($250–$450, varying ±3% by county).
+    """
+    info = {c[0]: c for c in COUNTIES}
+    rate = {mcp: rng.randint(26_000, 44_000) for mcp in sorted(roles)}  # cents per member month
+    plans_in: dict[str, list[str]] = {c[0]: [] for c in COUNTIES}
+    for mcp in sorted(coverage):
+        for county in coverage[mcp]:
+            plans_in[county].append(mcp)
+    share_range = {"local": (30, 60), "commercial": (10, 30), "regional": (20, 50)}
+    rows: list[_Row] = []
+    for county, _enrollees, _rural, wpc, hhp in COUNTIES:
+        plans = plans_in[county]
+        total = info[county][1] * 12 * rng.randint(950, 1050) // 1000
+        weights = [rng.randint(*share_range[roles[mcp]]) for mcp in plans]
+        for mcp, months in zip(plans, _split(total, weights), strict=True):
+            row_rate = min(45_000, max(25_000, rate[mcp] * rng.randint(970, 1030) // 1000))
+            rows.append(_Row(mcp, county, months, months * row_rate, wpc, hhp))
+    rows.sort(key=lambda r: (r.mcp, r.county))
+    return rows
+
+
+def _special_plans(rng: random.Random, ids: tuple[str, ...]) -> SpecialPlans:
+    """Five distinct plans, one per edge case."""
+    chosen = rng.sample(ids, 5)
+    return SpecialPlans(*chosen)
+
+
+def _expected_allocations(measure_set: MeasureSet, rows: list[_Row]) -> dict[str, Fraction]:
+    """Each plan's expected maximum allocation: its weighted factor share of the year's funding.
+
+    The same weighted-factor model as RULES.md section 2 (a factor whose total is 0 is left out
+    and the rest scaled up); exact, so the capped plan's capitation does not drift with rounding.
+    """
+    values = {
+        "member_months": lambda r: Fraction(r.member_months),
+        "revenue": lambda r: Fraction(r.revenue_cents, 100),
+        "pilot_member_months": lambda r: Fraction(r.member_months if r.wpc or r.hhp else 0),
+    }
+    program = measure_set.program
+    factors = []
+    for factor in program.allocation.factors:
+        value = values.get(factor.name)
+        total = sum((value(r) for r in rows), Fraction(0)) if value else Fraction(0)
+        if value and total > 0:
+            factors.append((Fraction(factor.weight), value, total))
+    weight_total = sum((w for w, _, _ in factors), Fraction(0))
+    funding = Fraction(program.funding)
+    allocation: dict[str, Fraction] = {}
+    for row in rows:
+        weight = sum((w * value(row) / total for w, value, total in factors), Fraction(0))
+        allocation[row.mcp] = allocation.get(row.mcp, Fraction(0)) + funding * weight / weight_total
+    return allocation
+
+
+def _set_capitation(rng: random.Random, rows: list[_Row], capped: str, allocation: Fraction) -> None:
+    """Capitation ≈ revenue (96–100%), except the capped plan, whose 5% is 1.02 × its allocation.
+
+    That plan's total is split over its rows in proportion to revenue, to the cent.
+    """
+    for row in rows:
+        row.capitation_cents = row.revenue_cents * rng.randint(960, 1000) // 1000
+    mine = [row for row in rows if row.mcp == capped]
+    total = round(allocation * CAP_HEADROOM / CAP_SHARE * 100)
+    for row, amount in zip(mine, _split(total, [r.revenue_cents for r in mine]), strict=True):
+        row.capitation_cents = amount
+
+
+# --------------------------------------------------------------------------- elections
+
+
+def _community_supports(
+    rng: random.Random, ids: tuple[str, ...], catalog: list[str], special: SpecialPlans
+) -> dict[str, list[str]]:
+    """3–10 Community Supports per plan (catalog order); none and two for the special plans."""
+    supports: dict[str, list[str]] = {}
+    for mcp in ids:
+        if mcp == special.no_community_supports:
+            count = 0
+        elif mcp == special.two_community_supports:
+            count = 2
+        else:
+            count = rng.randint(3, min(10, len(catalog)))
+        picked = set(rng.sample(catalog, min(count, len(catalog))))
+        supports[mcp] = [name for name in catalog if name in picked]
+    return supports
+
+
+def _flexible(rng: random.Random, areas: list[int], units: int, must: int | None) -> dict[int, int]:
+    """Split ``units`` steps of 0.05 among 1–3 of ``areas`` (always including ``must``)."""
+    count = min(rng.choice((1, 1, 1, 2, 2, 3)), len(areas), units)
+    chosen = set(rng.sample(areas, count))
+    if must is not None and must not in chosen:
+        chosen.discard(rng.choice(sorted(chosen)))
+        chosen.add(must)
+    cuts = sorted(rng.sample(range(1, units), len(chosen) - 1))
+    parts = [b - a for a, b in zip([0, *cuts], [*cuts, units], strict=True)]
+    return dict(zip(sorted(chosen), parts, strict=True))
+
+
+def _elections_text(
+    rng: random.Random,
+    ids: tuple[str, ...],
+    supports: dict[str, list[str]],
+    special: SpecialPlans,
+    measure_set: MeasureSet,
+    mcps: int,
+    seed: int,
+) -> str:
+    """``elections.yaml``, written by hand so it reads like an analyst's file (quoted shares)."""
+    program = measure_set.program
+    step = Decimal("0.05")
+    units = program.flexible_share / step
+    if units != units.to_integral_value() or units < 1:
+        raise ValueError(f"flexible share {program.flexible_share} is not a multiple of {step}")
+    area_ids = sorted(a.id for a in program.priority_areas)
+    cs_area = program.community_supports_area
+    from_area = next((a for a in area_ids if a != cs_area), area_ids[0])
+    command = "python examples/generate.py"
+    if (mcps, seed) != (DEFAULT_MCPS, DEFAULT_SEED):
+        command += f" --mcps {mcps} --seed {seed} --out DIR"
+    lines = [
+        "# Illustrative elections for PY1: every MCP, election and finding below is FICTITIOUS,",
+        "# invented for examples and tests; none is DHCS's or any real plan's.",
+        f"# Generated by examples/generate.py ({mcps} MCPs, seed {seed}); regenerate with",
+        f"# `{command}` rather than editing by hand.",
+        f"# flexible: shares of the flexible {_quote(str(program.flexible_share))} by priority area;"
+        " shares and recoupments are strings.",
+    ]
+    for mcp in ids:
+        if mcp == special.no_community_supports:
+            allowed = [a for a in area_ids if a != cs_area]
+            must = None
+        else:
+            allowed = area_ids
+            must = cs_area if mcp == special.exception else None
+        flexible = _flexible(rng, allowed, int(units), must)
+        shares = ", ".join(f"{area}: {_quote(_share(step * n))}" for area, n in flexible.items())
+        lines += ["", f"{mcp}:", f"  flexible: {{{shares}}}"]
+        if mcp == special.exception:
+            lines.append(f'  exception: {{approved: true, from: {from_area}, to: {cs_area}, share: "0.05"}}')
+        if supports[mcp]:
+            lines.append("  community_supports:")
+            lines += [f"    - {_yaml_name(name)}" for name in supports[mcp]]
+        else:
+            lines.append("  community_supports: []")
+        on_cap = mcp == special.corrective_action_plan
+        lines.append(f"  corrective_action_plan: {'true' if on_cap else 'false'}")
+        lines.append(f"  recoupment: {_quote('0.25' if on_cap else '0')}")
+    return "\n".join(lines) + "\n"
+
+
+def _share(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _yaml_name(name: str) -> str:
+    """A Community Support name, quoted when it holds anything but letters, digits, spaces, '-'."""
+    plain = all(ch.isalnum() or ch in " -" for ch in name) and name[:1].isalpha()
+    return name if plain else _quote(name)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _target_measures(measure_set: MeasureSet) -> list[Measure]:
+    """The measures that need an individualized target, in measure-id order."""
+    number = measure_set.program.pool.performance_submission
+    submission = measure_set.submissions[number]
+    wanted = [
+        m for m in submission.measures if m.kind == "target" or (m.kind == "tiered" and m.basis == "target_ratio")
+    ]
+    return sorted(wanted, key=lambda m: measure_key(m.id))
+
+
+def _targets(
+    rng: random.Random,
+    rows: list[_Row],
+    supports: dict[str, list[str]],
+    measure_set: MeasureSet,
+) -> dict[tuple[str, str, str], Decimal]:
+    """One target per (MCP, county, measure), scaled to the plan's members in the county.
+
+    A plan-level measure gets one row with county "All", scaled to the plan's total members.
+    """
+    measures = _target_measures(measure_set)
+    members: dict[tuple[str, str], int] = {}
+    for row in rows:
+        members[(row.mcp, row.county)] = max(1, row.member_months // 12)
+        members[(row.mcp, "All")] = members.get((row.mcp, "All"), 0) + max(1, row.member_months // 12)
+    targets: dict[tuple[str, str, str], Decimal] = {}
+    for mcp, county in sorted(members):
+        for measure in measures:
+            if (county == "All") != (measure.level == "plan"):
+                continue
+            offered = len(supports[mcp])
+            value = _target(rng, measure, members[(mcp, county)], offered)
+            targets[(mcp, county, measure.id)] = value
+    return targets
+
+
+def _target(rng: random.Random, measure: Measure, members: int, offered: int) -> Decimal:
+    """A plausible target for one measure, by its unit (providers, days, staff, members, …)."""
+    unit = (measure.unit or "").lower()
+    jitter = rng.randint(70, 130)  # percent
+    if measure.direction == "lower" or unit == "days":
+        return Decimal(rng.randint(5, 30))
+    if unit == "providers":
+        return Decimal(min(400, max(3, members * jitter // (1_200 * 100))))
+    if unit.startswith("staff"):
+        halves = min(500, max(2, members * jitter * 2 // (4_000 * 100)))
+        if rng.randint(1, 4) > 1:  # mostly whole FTEs
+            halves -= halves % 2
+        return Decimal(halves) / 2
+    if unit == "audits":
+        return Decimal(min(24, max(1, members * jitter // (20_000 * 100))))
+    if unit == "community supports":
+        return Decimal(max(1, offered - rng.randint(0, 2)))
+    if unit == "members":
+        per_thousand = rng.randint(5, 20)
+        return Decimal(max(2, members * per_thousand // 1_000))
+    return Decimal(min(500, max(1, members * jitter // (1_000 * 100))))
+
+
+def measure_key(measure_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Measure ids compared as numbers part by part, so ``1.10`` follows ``1.9``."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in measure_id.split("."))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _plans_csv(rows: list[_Row]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["mcp", "county", "member_months", "revenue", "wpc", "hhp", "capitation"])
+    for row in rows:
+        writer.writerow(
+            [
+                row.mcp,
+                row.county,
+                row.member_months,
+                _money(row.revenue_cents),
+                "yes" if row.wpc else "no",
+                "yes" if row.hhp else "no",
+                _money(row.capitation_cents),
+            ]
+        )
+    return out.getvalue()
+
+
+def _targets_csv(targets: dict[tuple[str, str, str], Decimal]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["mcp", "county", "measure", "target"])
+    for mcp, county, measure in sorted(targets, key=lambda k: (k[0], k[1], measure_key(k[2]))):
+        writer.writerow([mcp, county, measure, f"{targets[(mcp, county, measure)]:f}"])
+    return out.getvalue()
+
+
+def _write(path: Path, text: str) -> None:
+    """UTF-8 without BOM and '\\n' line endings on every platform, so the bytes are reproducible."""
+    path.write_bytes(text.encode("utf-8"))
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _cents_decimal(cents: int) -> Decimal:
+    return Decimal(cents) / 100
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    """Largest-remainder split of ``total`` units by integer ``weights`` (ties: earlier first)."""
+    weight_sum = sum(weights)
+    floors = [total * w // weight_sum for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % weight_sum), i))
+    for i in order[: total - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
+def _weighted_sample(rng: random.Random, items: list[str], weights: list[int], count: int) -> list[str]:
+    """``count`` distinct items, each draw weighted (integer weights, so no float drift)."""
+    pool = list(zip(items, weights, strict=True))
+    chosen: list[str] = []
+    for _ in range(min(count, len(pool))):
+        pick = rng.randrange(sum(w for _, w in pool))
+        for index, (item, weight) in enumerate(pool):
+            if pick < weight:
+                chosen.append(item)
+                del pool[index]
+                break
+            pick -= weight
+    return chosen
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Reading a whole year: the data folder plus every workbook in ``DATA/submissions/``.
+
+Why match by the Cover and not the file name: MCPs and analysts name files however they like
+(``Alpha_Sub2_FINAL_v3.xlsx``). The Cover says which MCP and submission a workbook answers, so
+the folder's file names and their order change nothing, and two workbooks claiming the same
+(MCP, submission) are caught instead of one silently replacing the other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipp_calc.core.models import MeasureSet
+from ipp_calc.core.responses import FilledSubmission
+from ipp_calc.core.year import YearInputs
+from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.io.data import DataFolder, read_data_folder
+from ipp_calc.io.measures import display_path
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedYear:
+    inputs: YearInputs
+    data: DataFolder
+    notes: tuple[Finding, ...]
+    workbooks: tuple[str, ...]
+
+
+def workbook_paths(folder: Path) -> tuple[list[Path], list[Finding]]:
+    """The .xlsx files of ``submissions/`` in name order; other files are noted and ignored."""
+    notes: list[Finding] = []
+    if not folder.is_dir():
+        return [], notes
+    paths: list[Path] = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.startswith((".", "~$")):
+            continue  # hidden files and Excel's lock files
+        if path.is_file() and path.suffix.lower() == ".xlsx":
+            paths.append(path)
+        else:
+            notes.append(
+                Finding("ignored-file", "not an .xlsx workbook; ignored", file=display_path(path), severity="note")
+            )
+    return paths, notes
+
+
+def _read_one(args: tuple[Path, str, Path | None, int, bool]) -> FilledSubmission:
+    """Read one workbook (runs in a worker process when reading in parallel)."""
+    from ipp_calc.io.measures import load_year
+    from ipp_calc.io.workbook import read_submission
+
+    path, display, measures_root, year, allow = args
+    cache: dict[int, MeasureSet] = {}
+
+    def lookup(y: int) -> MeasureSet:
+        if y not in cache:
+            if measures_root is None:
+                raise InputError(Finding("unknown-submission", f"program year {y} is not available", file=display))
+            cache[y] = load_year(measures_root, y)
+        return cache[y]
+
+    return read_submission(path, lookup, display=display, allow_measure_set_change=allow)
+
+
+def read_workbooks(
+    paths: Sequence[Path],
+    ms: MeasureSet,
+    measures_root: Path,
+    *,
+    allow_measure_set_change: bool = False,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> list[FilledSubmission | InputError]:
+    """Read every workbook, in parallel when ``jobs > 1``; results in the order of ``paths``."""
+    args = [(p, display_path(p), measures_root, ms.year, allow_measure_set_change) for p in paths]
+    results: list[FilledSubmission | InputError] = []
+    if jobs > 1 and len(paths) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+            futures = [pool.submit(_read_one_safe, a) for a in args]
+            for done, future in enumerate(futures, start=1):
+                results.append(future.result())
+                if progress:
+                    progress(done, len(paths))
+    else:
+        for done, a in enumerate(args, start=1):
+            results.append(_read_one_safe(a))
+            if progress:
+                progress(done, len(paths))
+    return results
+
+
+def _read_one_safe(args: tuple[Path, str, Path | None, int, bool]) -> FilledSubmission | InputError:
+    try:
+        return _read_one(args)
+    except InputError as exc:
+        return exc
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def load_year_inputs(
+    ms: MeasureSet,
+    measures_root: Path,
+    data: Path,
+    *,
+    allow_measure_set_change: bool = False,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> LoadedYear:
+    """The data folder, every workbook matched to its (MCP, submission), and notes to show."""
+    folder = read_data_folder(data, ms.program)
+    paths, notes = workbook_paths(data / "submissions")
+    found = Collector()
+    filed: dict[tuple[str, int], FilledSubmission] = {}
+    where: dict[tuple[str, int], str] = {}
+    results = read_workbooks(
+        paths, ms, measures_root, allow_measure_set_change=allow_measure_set_change, jobs=jobs, progress=progress
+    )
+    counties = {m: set(folder.counties(m)) for m in folder.mcps}
+    for path, result in zip(paths, results, strict=True):
+        if isinstance(result, InputError):
+            found.extend(result.findings)
+            continue
+        display = display_path(path)
+        key = (result.mcp, result.submission)
+        if result.program_year != ms.year:
+            found.add(
+                "unknown-submission",
+                f"answers program year {result.program_year}, but this is PY{ms.year}",
+                file=display,
+                sheet="Cover",
+            )
+            continue
+        if result.mcp not in counties:
+            found.add("unknown-mcp", f"MCP {result.mcp!r} is not in plans.csv", file=display, sheet="Cover")
+            continue
+        extra = sorted(set(result.counties) - counties[result.mcp])
+        if extra:
+            found.add(
+                "unknown-county",
+                f"Cover lists {', '.join(extra)}, where MCP {result.mcp} has no plans.csv row",
+                file=display,
+                sheet="Cover",
+            )
+            continue
+        if key in filed:
+            found.add(
+                "duplicate-workbook",
+                f"answers MCP {result.mcp}, submission {result.submission}, as {where[key]} does",
+                file=display,
+                sheet="Cover",
+            )
+            continue
+        filed[key] = result
+        where[key] = display
+    found.raise_if_any()
+    for mcp in folder.mcps:
+        for number in sorted(ms.submissions):
+            if (mcp, number) not in filed:
+                notes.append(
+                    Finding(
+                        "no-workbook",
+                        f"MCP {mcp} has no workbook for submission {number}: scored as nothing reported "
+                        "(earns 0 and is not eligible for the pool)",
+                        file=display_path(data / "submissions"),
+                        severity="note",
+                    )
+                )
+    inputs = YearInputs(ms, folder.plans, folder.elections, folder.table, folder.targets, filed)
+    return LoadedYear(inputs, folder, tuple(notes), tuple(sorted(where.values())))
