@@ -20,7 +20,8 @@ from fractions import Fraction
 from typing import Any
 
 from ipp_calc.core.models import Election, PlanRow, Program, TableRow
-from ipp_calc.core.money import ZERO, ZeroWeightsError, money_text, split, total
+from ipp_calc.core.money import ZERO, money_text, split, total
+from ipp_calc.errors import Finding, InputError
 
 Key = tuple[str, str]  # (mcp, county)
 
@@ -363,16 +364,23 @@ def allocate(
     payment_shares = {p.id: p.share for p in program.payments}
     cell_amounts: dict[tuple[str, str, int], Decimal] = {}  # (mcp, county, payment) → amount
     weights, uses = cell_weights(program, plans)
-    for use in uses:
-        if use.dropped:
-            notes.append(
-                f"factor {use.name} totals 0 over all rows, so it is left out and the other weights are scaled up to add to 1"
-            )
     if table is None:
         method = "factors"
+        for use in uses:
+            if use.dropped:
+                notes.append(
+                    f"factor {use.name} totals 0 over all rows, so it is left out and the other weights "
+                    "are scaled up to add to 1"
+                )
         payment_totals = split(program.funding, payment_shares)
         if all(w == 0 for w in weights.values()):
-            raise ZeroWeightsError("every MCP's factors are zero: nothing can be allocated")
+            raise InputError(
+                Finding(
+                    "no-allocation",
+                    "every allocation factor totals 0 over all rows, so nothing can be allocated",
+                    file="plans.csv",
+                )
+            )
         for pid in payment_ids:
             for key, amount in split(payment_totals[pid], weights).items():
                 cell_amounts[(*key, pid)] = amount

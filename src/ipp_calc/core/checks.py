@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from itertools import pairwise
 
 from ipp_calc.core.models import Measure, MeasureSet, Submission
 from ipp_calc.errors import Finding
@@ -193,7 +194,7 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
                     add("kind-fields", f"tier {t_index + 1} needs at_least (basis {m.basis})", "tiers", t_index)
                 else:
                     thresholds.append(tier.at_least)
-        if any(b < a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+        if any(b < a for a, b in pairwise(thresholds)):
             add("kind-fields", "tier thresholds must not decrease: tiers are reached in order", "tiers")
     return out
 

@@ -16,6 +16,9 @@ from math import lcm
 from typing import Any, TypeVar
 
 CENT = Decimal("0.01")
+#: No amount in this program comes near a trillion dollars; larger text is a typo, and refusing
+#: it keeps every amount well inside Decimal's exact range.
+MAX_MONEY = Decimal(10) ** 12
 ZERO = Decimal("0.00")
 
 K = TypeVar("K", bound=Hashable)
@@ -69,6 +72,8 @@ def parse_money(text: str) -> Decimal:
         raise ValueError(f"{text!r} is not an amount of money") from None
     if not value.is_finite():
         raise ValueError(f"{text!r} is not a finite amount")
+    if abs(value) >= MAX_MONEY:
+        raise ValueError(f"{text!r} is too large (the limit is {MAX_MONEY:,} dollars)")
     if value != value.quantize(CENT):
         raise ValueError(f"{text!r} has fractions of a cent")
     return value.quantize(CENT)

@@ -41,6 +41,7 @@ class FilledSubmission:
     answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
     measure_set_sha256: str | None = None
     source: str | None = None  # the workbook's path as the user typed it
+    filed: bool = True  # False: no workbook was filed, and this stands for "nothing reported"
 
     def answer(self, measure: str, county: str) -> Answer | None:
         return self.answers.get((measure, county))
@@ -48,4 +49,4 @@ class FilledSubmission:
 
 def empty_submission(mcp: str, program_year: int, submission: int, counties: tuple[str, ...]) -> FilledSubmission:
     """A submission with nothing reported: what an MCP that filed no workbook is scored as."""
-    return FilledSubmission(mcp=mcp, program_year=program_year, submission=submission, counties=counties)
+    return FilledSubmission(mcp=mcp, program_year=program_year, submission=submission, counties=counties, filed=False)

@@ -204,12 +204,8 @@ def score_points(
             rows.append(score_measure(measure, county, value, target, source))
     rows.sort(key=lambda r: (_county_key(r.county), r.priority_area, measure_sort_key(r.measure)))
     areas = _area_scores(submission, rows, counties)
-    missing = tuple(
-        sorted(
-            ((r.measure, r.county) for r in rows if r.mandatory and not r.reported),
-            key=lambda mc: (_county_key(mc[1]), measure_sort_key(mc[0])),
-        )
-    )
+    # rows are already in contract order: county, priority area, measure id
+    missing = tuple((r.measure, r.county) for r in rows if r.mandatory and not r.reported)
     return ScoreResult(
         mcp=filled.mcp,
         program_year=filled.program_year,
@@ -220,7 +216,7 @@ def score_points(
         mandatory_missing=missing,
         notes=tuple(notes),
         source=filled.source,
-        filed=filled.source is not None,
+        filed=filled.filed,
     )
 
 
@@ -268,6 +264,9 @@ def score_measure(
         target=target,
         target_source=target_source,
     )
+    if isinstance(value, Decimal) and (not value.is_finite() or value < 0):
+        value = None  # RULES.md section 4: a numeric answer must be a finite number ≥ 0
+        base = replace(base, value=None, reported=False)
     if value is None:
         return replace(base, reason="not reported" + (" (mandatory)" if measure.mandatory else ""))
     from_where = f" (target from {target_source})" if target_source else ""

@@ -177,7 +177,9 @@ def load_for_check(paths: list[Path]) -> tuple[list[MeasureSet], list[Finding], 
             if path.name == "program.yaml" or SUBMISSION_FILE.fullmatch(path.name):
                 folders.append(path.parent)
                 if only is not None:
-                    only.add(display_path(path))
+                    # Name the file as the folder load below will (its folder resolved), so
+                    # a path through a symlink still matches its findings instead of hiding them.
+                    only.add(display_path(path.parent.resolve() / path.name))
             else:
                 findings.extend(_check_single_yaml(path))
             continue

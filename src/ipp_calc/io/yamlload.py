@@ -8,7 +8,9 @@ a line for every key and item, and reports, all at once for a file:
 * tabs (``yaml-tab``), duplicate keys (``yaml-duplicate-key``);
 * YAML 1.1 booleans such as ``NO``, ``yes``, ``on`` (``yaml-ambiguous-bool``): only ``true`` and
   ``false`` are booleans here; quote anything else;
-* YAML 1.1 numbers (``0x1F``, ``1_000``, ``1:30``) and unknown tags (``yaml-type``).
+* YAML 1.1 numbers (``0x1F``, ``010``, ``1_000``, ``1:30``) and unknown tags, on values or
+  on lists and mappings (``yaml-type``);
+* nesting too deep to parse (``yaml-structure``), a finding rather than a crash.
 
 :func:`validate` then runs a pydantic model and turns each of its errors into a finding with
 ``file:line: key``, naming the allowed keys (and the nearest one) for an unknown key.
@@ -34,8 +36,9 @@ M = TypeVar("M")
 
 Path_ = tuple[str | int, ...]
 
-_INT_12 = re.compile(r"[-+]?[0-9]+")
+_INT_12 = re.compile(r"[-+]?(0|[1-9][0-9]*)")  # a leading 0 is octal to YAML 1.1 (010 is 8)
 _FLOAT_12 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _MAX_NODES = 200_000  # refuses alias bombs ("billion laughs") long before memory runs out
 _MAX_BYTES = 5_000_000
 
@@ -82,8 +85,8 @@ def read_text(path: Path, display: str) -> str:
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """Parse ``text`` strictly; raise :class:`InputError` with every problem found in it."""
     found = Collector()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "\t" in line:
+    for number, text_line in enumerate(text.splitlines(), start=1):
+        if "\t" in text_line:
             found.add("yaml-tab", "tab character; indent with spaces", file=file, line=number)
     found.raise_if_any()
     if "\x00" in text:
@@ -97,14 +100,23 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise InputError(Finding("yaml-syntax", f"YAML syntax: {problem}", file=file, line=line)) from None
     except yaml.YAMLError as exc:  # a reader error: bad characters
         raise InputError(Finding("yaml-syntax", f"YAML syntax: {exc}", file=file)) from None
+    except RecursionError:  # thousands of nested brackets: bad input, not a bug
+        raise InputError(_too_deep(file)) from None
     doc = YamlDoc(file=file, data=None)
     if node is None:
         doc.data = None
         return doc
     builder = _Builder(doc, found)
-    doc.data = builder.build(node, ())
+    try:
+        doc.data = builder.build(node, ())
+    except RecursionError:
+        raise InputError(_too_deep(file)) from None
     found.raise_if_any()
     return doc
+
+
+def _too_deep(file: str) -> Finding:
+    return Finding("yaml-structure", "values nested too deeply; refused", file=file)
 
 
 def load_yaml(path: Path, display: str) -> YamlDoc:
@@ -132,10 +144,15 @@ class _Builder:
             raise InputError(self.found.findings)
         line = node.start_mark.line + 1
         self.doc.lines.setdefault(path, line)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTIONS:
+            # An explicit tag (!!python/object, !!set, !!omap) would mean something else elsewhere.
+            where = _dotted(path) or None
+            self.found.add("yaml-type", f"unsupported tag {node.tag}", file=self.doc.file, line=line, key=where)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes no other kind
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
@@ -274,7 +291,10 @@ def _findings(exc: ValidationError, target: Any, doc: YamlDoc, what: str | None)
         else:
             msg = err["msg"]
             if "input" in err and kind not in ("model_type", "dict_type", "list_type"):
-                msg = f"{msg} (found {_short(err['input'])})"
+                value = err["input"]
+                # Our own messages already name the value; a mapping's repr is Python, not YAML.
+                if not isinstance(value, (dict, list)) and (str(value) not in msg or value == ""):
+                    msg = f"{msg} (found {_short(value)})"
             yield Finding("yaml-type", msg, file=doc.file, line=line, key=key)
 
 
