@@ -1,0 +1,656 @@
+"""Writing the reporting template an MCP fills in (``ipp template``), per FORMATS.md.
+
+Why the template is built with this much care: it is the only thing MCP staff see of this
+tool. Every cell they must not touch is locked, every answer that is a choice is a drop-down,
+every number cell refuses text and negatives, and a ``Points`` column shows what the answer is
+worth as they type. None of that is trusted later: the reader re-checks every value and the
+scorer ignores the ``Points`` column. The workbook only makes the right answer the easy one.
+
+The ``Cover`` stamps the sha256 of the measure-set file, so a workbook filled against an old
+version of the measures is caught when it is scored. Text that reaches a cell from outside the
+code (names from YAML, notes carried over from an MCP's earlier workbook) goes through
+:func:`~ipp_calc.io.output.neutralise` so that it can never become a formula.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ipp_calc import __version__
+from ipp_calc.core.models import Measure, MeasureSet, Submission
+from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
+from ipp_calc.errors import Finding, InputError
+from ipp_calc.io.output import atomic_write, neutralise
+
+# --------------------------------------------------------------------------- the layout
+
+COVER_SHEET = "Cover"
+RESPONSES_SHEET = "Responses"
+INSTRUCTIONS_SHEET = "Instructions"
+
+#: The Cover's fixed rows, in order (FORMATS.md); rows after these are informative only.
+COVER_LABELS = ("MCP", "Program year", "Submission", "Counties", "Measure set")
+
+#: The Responses header, in order. ``Response`` is column G, as in FORMATS.md's example.
+COLUMNS = (
+    "Measure ID",
+    "County",
+    "Priority Area",
+    "Measure",
+    "Kind",
+    "Mandatory",
+    "Response",
+    "Notes",
+    "Target",
+    "Points",
+    "Answer with",
+)
+_LETTER = {name: chr(ord("A") + i) for i, name in enumerate(COLUMNS)}
+RESPONSE_COLUMN = _LETTER["Response"]
+NOTES_COLUMN = _LETTER["Notes"]
+TARGET_COLUMN = _LETTER["Target"]
+POINTS_COLUMN = _LETTER["Points"]
+
+_WIDTHS = {
+    "Measure ID": 11,
+    "County": 16,
+    "Priority Area": 30,
+    "Measure": 58,
+    "Kind": 25,
+    "Mandatory": 11,
+    "Response": 14,
+    "Notes": 40,
+    "Target": 11,
+    "Points": 9,
+    "Answer with": 48,
+}
+_WRAPPED = frozenset({"Priority Area", "Measure", "Kind", "Notes", "Answer with"})
+
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", start_color="D9D9D9", end_color="D9D9D9")
+_EDITABLE_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
+_UNLOCKED = Protection(locked=False)
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+_TOP = Alignment(vertical="top")
+_LEFT_TOP_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+
+ILLUSTRATIVE_NOTICE = "This template was made from an illustrative measure set, not DHCS's."
+
+
+@dataclass(frozen=True, slots=True)
+class NotCarried:
+    """Something from the previous workbook that the new template could not take over, and why."""
+
+    measure: str
+    county: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"measure {self.measure} ({self.county}): {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateResult:
+    """What :func:`write_template` wrote, so the CLI can tell the analyst what was lost.
+
+    ``not_carried`` lists the previous workbook's answered rows that have no place in the new
+    template (a measure removed, a county dropped, a measure moved between plan and county
+    level) or whose answer no longer fits the measure's kind.
+    """
+
+    path: Path
+    rows: int
+    carried: int = 0
+    not_carried: tuple[NotCarried, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One Responses row before it is written."""
+
+    measure: Measure
+    county: str
+
+
+# --------------------------------------------------------------------------- public entry
+
+
+def write_template(
+    ms: MeasureSet,
+    submission: int,
+    mcp: str,
+    counties: Sequence[str],
+    path: Path,
+    *,
+    targets: Mapping[tuple[str, str], Decimal] | None = None,
+    previous: FilledSubmission | None = None,
+) -> TemplateResult:
+    """Write the reporting template of ``submission`` for one MCP to ``path``, atomically.
+
+    ``targets`` are the MCP's approved individualized targets keyed ``(measure id, county)``
+    (county ``All`` for plan-level measures); they fill the ``Target`` column of the measures
+    that need one. ``previous`` is an earlier filled workbook of the same MCP whose answers and
+    notes are copied into the rows that still exist. Raises :class:`InputError` (``usage``) for
+    an unknown submission, a missing MCP id or an unusable county name.
+    """
+    workbook, result = build_template(ms, submission, mcp, counties, targets=targets, previous=previous)
+
+    def save(stream: BinaryIO) -> None:
+        workbook.save(stream)
+
+    atomic_write(path, save)
+    return TemplateResult(path, result.rows, result.carried, result.not_carried)
+
+
+def build_template(
+    ms: MeasureSet,
+    submission: int,
+    mcp: str,
+    counties: Sequence[str],
+    *,
+    targets: Mapping[tuple[str, str], Decimal] | None = None,
+    previous: FilledSubmission | None = None,
+) -> tuple[Workbook, TemplateResult]:
+    """The template as an openpyxl workbook, not yet saved (tests and the CLI may inspect it).
+
+    The ``path`` of the returned result is ``Path()``; :func:`write_template` fills it in.
+    """
+    sub = ms.submission(submission)
+    if sub is None:
+        have = ", ".join(str(n) for n in sorted(ms.submissions)) or "none"
+        raise InputError(
+            Finding(
+                "usage",
+                f"program year {ms.year} has no submission {submission} (it has: {have})",
+                file=ms.program_source.path,
+            )
+        )
+    mcp_id = _identity("MCP id", mcp)
+    county_list = _counties(counties)
+    rows = _rows(sub, county_list)
+
+    workbook = Workbook()
+    cover = workbook.active
+    assert cover is not None
+    cover.title = COVER_SHEET
+    _write_cover(cover, ms, sub, mcp_id, county_list)
+    instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)
+    _write_instructions(instructions, ms, sub)
+    responses = workbook.create_sheet(RESPONSES_SHEET)
+    areas = {area.id: area.name for area in ms.program.priority_areas}
+    carried, not_carried = _write_responses(responses, rows, areas, targets or {}, previous)
+    workbook.active = workbook.index(responses)
+    workbook.properties.creator = f"ipp {__version__}"
+    workbook.properties.title = f"IPP reporting template: {mcp_id}, PY{ms.year} submission {submission}"
+    return workbook, TemplateResult(Path(), len(rows), carried, not_carried)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _identity(what: str, value: str) -> str:
+    """An MCP id or county as it will be read back: non-empty, no comma, never formula-like."""
+    text = " ".join(str(value).split())
+    if not text:
+        raise InputError(Finding("usage", f"the template needs an {what} (--mcp)"))
+    if neutralise(text) != text:
+        raise InputError(Finding("usage", f"{what} {text!r} must not start with = + - or @"))
+    return text
+
+
+def _counties(counties: Sequence[str]) -> list[str]:
+    """Counties cleaned, de-duplicated (ignoring case) and sorted, as the Cover lists them."""
+    seen: dict[str, str] = {}
+    for raw in counties:
+        name = " ".join(str(raw).split())
+        if not name:
+            continue
+        if "," in name:
+            raise InputError(Finding("usage", f"county {name!r} contains a comma; list counties one by one"))
+        if name.casefold() == PLAN_LEVEL.casefold():
+            raise InputError(Finding("usage", f'"{PLAN_LEVEL}" is the county of plan-level rows, not a county'))
+        if neutralise(name) != name:
+            raise InputError(Finding("usage", f"county {name!r} must not start with = + - or @"))
+        seen.setdefault(name.casefold(), name)
+    if not seen:
+        raise InputError(Finding("usage", "the template needs at least one county (--counties)"))
+    return sorted(seen.values(), key=str.casefold)
+
+
+def _rows(sub: Submission, counties: Sequence[str]) -> list[_Row]:
+    """Measures in YAML order; a plan-level measure once (``All``), a county one per county."""
+    rows: list[_Row] = []
+    for measure in sub.measures:
+        if measure.level == "plan":
+            rows.append(_Row(measure, PLAN_LEVEL))
+        else:
+            rows.extend(_Row(measure, county) for county in counties)
+    return rows
+
+
+# --------------------------------------------------------------------------- Cover
+
+
+def _write_cover(ws: Worksheet, ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[str]) -> None:
+    source = ms.submission_sources[sub.submission]
+    status = "illustrative" if ms.illustrative else "official"
+    values: list[tuple[str, Any]] = [
+        ("MCP", mcp),
+        ("Program year", ms.year),
+        ("Submission", sub.submission),
+        ("Counties", ", ".join(counties)),
+        ("Measure set", source.sha256),
+        ("Submission label", sub.label),
+        ("Program", ms.program.label),
+        (
+            "Status",
+            f"{status}: {ILLUSTRATIVE_NOTICE}" if ms.illustrative else status,
+        ),
+        ("Measurement period", f"{sub.measurement_period.start} to {sub.measurement_period.end}"),
+        ("Due", str(sub.due) if sub.due else ""),
+        ("Made by", f"ipp {__version__}"),
+        ("Fill in", f"the {RESPONSES_SHEET} sheet; read {INSTRUCTIONS_SHEET} first"),
+    ]
+    for number, (label, value) in enumerate(values, start=1):
+        label_cell = ws.cell(number, 1, label)
+        label_cell.font = _BOLD
+        label_cell.alignment = _TOP
+        ws.cell(number, 2, neutralise(value)).alignment = _LEFT_TOP_WRAP
+        ws.row_dimensions[number].height = _height(str(value), 70)
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 70
+    _fit_to_page_width(ws)
+    ws.protection.sheet = True
+
+
+# --------------------------------------------------------------------------- Instructions
+
+
+def _write_instructions(ws: Worksheet, ms: MeasureSet, sub: Submission) -> None:
+    lines = _instruction_lines(ms, sub)
+    for number, (text, bold) in enumerate(lines, start=1):
+        cell = ws.cell(number, 1, neutralise(text))
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        ws.row_dimensions[number].height = _height(text, 100)
+        if bold:
+            cell.font = _BOLD
+    ws.column_dimensions["A"].width = 100
+    _fit_to_page_width(ws)
+    ws.protection.sheet = True
+
+
+def _instruction_lines(ms: MeasureSet, sub: Submission) -> list[tuple[str, bool]]:
+    """The Instructions sheet, in plain words: what to type where, and what is only a preview."""
+    lines: list[tuple[str, bool]] = [
+        (f"How to fill in this template: program year {ms.year}, submission {sub.submission}", True),
+        (sub.label, False),
+        ("", False),
+    ]
+    if ms.illustrative:
+        lines += [(ILLUSTRATIVE_NOTICE, True), ("", False)]
+    lines += [
+        ("What to fill", True),
+        (
+            f"Type your answers in the {RESPONSES_SHEET} sheet, column Response, one row per measure "
+            f'and county. Rows with County "{PLAN_LEVEL}" are plan-level measures: answer them once '
+            "for the whole plan. Leave a Response blank when you do not report that measure; a "
+            "mandatory measure left blank earns no points and affects pool eligibility.",
+            False,
+        ),
+        (
+            'The column "Answer with" says what each Response expects. Only the Response and '
+            "Notes cells (shaded yellow) can be edited; the rest of the workbook is locked.",
+            False,
+        ),
+        ("", False),
+        ("Kinds of answer", True),
+        ("Yes or No: choose Yes or No from the drop-down.", False),
+        (
+            "Tiers: type (or choose) the number of the highest tier you completed, 0 if none. "
+            "Tiers count in order: tier 2 counts only with tier 1 done.",
+            False,
+        ),
+        (
+            "Numbers: type a plain number, 0 or more, with no units, words or symbols "
+            '(12 or 12.5, not "12 providers" or "n/a"). Leave the cell blank if you do not '
+            "report it.",
+            False,
+        ),
+        (
+            "Target: where your approved individualized target was known when this template was "
+            "made it is shown in the Target column. DHCS's targets file takes precedence when "
+            "scoring.",
+            False,
+        ),
+        ("", False),
+        ("Notes", True),
+        (
+            "Use the Notes column for anything the reviewer should know about an answer. Notes are not scored.",
+            False,
+        ),
+        ("", False),
+        ("Points", True),
+        (
+            "The Points column is a preview only, for your own information: the score is "
+            "calculated again from your Responses when the workbook is received.",
+            False,
+        ),
+        ("", False),
+        ("Do not", True),
+        (
+            "Do not rename the sheets, change the Cover, or edit the locked columns; do not add "
+            'formulas to Response cells. The Cover\'s "Measure set" identifies the exact measure '
+            "set this template was made from: a workbook made from another version is refused.",
+            False,
+        ),
+    ]
+    return lines
+
+
+# --------------------------------------------------------------------------- Responses
+
+
+def _write_responses(
+    ws: Worksheet,
+    rows: Sequence[_Row],
+    areas: Mapping[int, str],
+    targets: Mapping[tuple[str, str], Decimal],
+    previous: FilledSubmission | None,
+) -> tuple[int, tuple[NotCarried, ...]]:
+    for column, name in enumerate(COLUMNS, start=1):
+        cell = ws.cell(1, column, name)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.column_dimensions[_LETTER[name]].width = _WIDTHS[name]
+
+    validations = _Validations()
+    prior = _PreviousAnswers(previous)
+    for number, row in enumerate(rows, start=2):
+        measure = row.measure
+        target = targets.get((measure.id, row.county)) if measure.needs_target else None
+        value, notes = prior.take(measure, row.county)
+        values: dict[str, Any] = {
+            "Measure ID": measure.id,
+            "County": row.county,
+            "Priority Area": _area_text(measure, areas),
+            "Measure": measure.title,
+            "Kind": _kind_text(measure),
+            "Mandatory": "Yes" if measure.mandatory else "No",
+            "Response": _cell_value(value),
+            "Notes": notes,
+            "Target": _cell_value(target),
+            "Points": points_formula(measure, number, target_known=target is not None),
+            "Answer with": answer_hint(measure),
+        }
+        ws.row_dimensions[number].height = max(_height(str(values[name] or ""), _WIDTHS[name]) for name in _WRAPPED)
+        for column, name in enumerate(COLUMNS, start=1):
+            raw = values[name]
+            cell = ws.cell(number, column, raw if name == "Points" else neutralise(raw))
+            cell.alignment = _TOP_WRAP if name in _WRAPPED else _TOP
+            if name in ("Response", "Notes"):
+                cell.protection = _UNLOCKED
+                cell.fill = _EDITABLE_FILL
+        validations.add(measure, f"{RESPONSE_COLUMN}{number}")
+
+    validations.attach(ws)
+    ws.freeze_panes = "A2"
+    last = len(rows) + 1
+    ws.auto_filter.ref = f"A1:{_LETTER[COLUMNS[-1]]}{last}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    _fit_to_page_width(ws)
+    protection = ws.protection
+    protection.sheet = True
+    # Allowed on the locked sheet: filtering, and resizing columns and rows to read long text.
+    protection.autoFilter = False
+    protection.formatColumns = False
+    protection.formatRows = False
+    return prior.carried, prior.leftovers()
+
+
+def _height(text: str, width: float) -> float:
+    """A row height (points) that shows all of ``text`` wrapped in a column ``width`` wide.
+
+    Spreadsheet programs do not re-measure wrapped rows of a generated file, so without an
+    explicit height long measure names would be cut to one line.
+    """
+    per_line = max(1.0, width * 1.15)  # average characters per line at the default font
+    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    return 15.0 * max(1, lines)
+
+
+def _fit_to_page_width(ws: Worksheet) -> None:
+    """Print every column on one page width, as many pages long as needed."""
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
+def _cell_value(value: AnswerValue) -> Any:
+    """A Python answer as a cell value: Yes/No text, whole numbers as int, others as float.
+
+    openpyxl writes numbers with 16 significant digits whatever their type, so a float loses
+    nothing that the file could have kept; an int keeps a count exact.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return value
+    if value == value.to_integral_value() and abs(value) < Decimal(10) ** 15:
+        return int(value)
+    return float(value)
+
+
+def _area_text(measure: Measure, areas: Mapping[int, str]) -> str:
+    name = areas.get(measure.priority_area)
+    return f"{measure.priority_area}: {name}" if name else str(measure.priority_area)
+
+
+def _kind_text(measure: Measure) -> str:
+    """The kind in words; it starts with the kind's own name so it can be filtered on."""
+    if measure.kind == "target":
+        return f"target ({measure.direction or 'higher'} is better)"
+    if measure.kind == "tiered":
+        by = {"completion": "tiers completed", "value": "by value", "target_ratio": "share of target"}
+        return f"tiered ({by.get(measure.basis or 'completion', measure.basis or '')})"
+    return measure.kind
+
+
+def _number(value: Decimal) -> str:
+    """A Decimal as formula text: plain digits, no exponent, no trailing zeros."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _unit(measure: Measure) -> str:
+    return f" ({measure.unit})" if measure.unit else ""
+
+
+def answer_hint(measure: Measure) -> str:
+    """What to type in the Response cell, in plain words (the ``Answer with`` column)."""
+    if measure.kind == "completion":
+        return "Yes or No"
+    if measure.kind == "reporting":
+        return f"a number ≥ 0{_unit(measure)}"
+    if measure.kind == "target":
+        bound = "at most" if measure.direction == "lower" else "at least"
+        return f"a number ≥ 0{_unit(measure)}; met when {bound} your target"
+    tiers = measure.tiers or []
+    if measure.basis == "completion":
+        parts = [
+            f"{i} = {tier.description or f'tier {i}'} ({_number(tier.points)} points)"
+            for i, tier in enumerate(tiers, start=1)
+        ]
+        return f"the highest tier completed, 0–{len(tiers)}: " + "; ".join(parts)
+    scale = " × your target" if measure.basis == "target_ratio" else ""
+    parts = []
+    for tier in tiers:
+        at = str(tier.at_least) if tier.at_least is not None else "?"
+        label = f", {tier.description}" if tier.description else ""
+        parts.append(f"≥ {at}{scale}: {_number(tier.points)} points{label}")
+    return f"a number ≥ 0{_unit(measure)}; tiers, each counting only after the one before: " + ("; ".join(parts))
+
+
+def points_formula(measure: Measure, row: int, *, target_known: bool) -> str | None:
+    """The live ``Points`` formula of a row (a preview for the MCP; the scorer never reads it).
+
+    None where the points depend on a target that is not known when the template is written.
+    """
+    g = f"{RESPONSE_COLUMN}{row}"
+    i = f"{TARGET_COLUMN}{row}"
+    pts = _number(measure.points)
+    number_ok = f"ISNUMBER({g}),{g}>=0"
+    if measure.kind == "completion":
+        return f'=IF(UPPER(TRIM({g}))="YES",{pts},0)'
+    if measure.kind == "reporting":
+        return f"=IF(AND({number_ok}),{pts},0)"
+    if measure.kind == "target":
+        if not target_known:
+            return None
+        op = "<=" if measure.direction == "lower" else ">="
+        return f"=IF(AND({number_ok},ISNUMBER({i}),{g}{op}{i}),{pts},0)"
+    tiers = measure.tiers or []
+    if measure.basis == "completion":
+        running = Decimal(0)
+        sums = ["0"]
+        for tier in tiers:
+            running += tier.points
+            sums.append(_number(running))
+        choose = f"CHOOSE(MAX(0,MIN({len(tiers)},INT({g})))+1,{','.join(sums)})"
+        return f"=IF(ISNUMBER({g}),{choose},0)"
+    if any(tier.at_least is None for tier in tiers) or not tiers:
+        return None
+    if measure.basis == "target_ratio":
+        if not target_known:
+            return None
+        x = f"{g}/{i}"
+        guard = f"{number_ok},ISNUMBER({i}),{i}>0"
+    else:
+        x = g
+        guard = number_ok
+    nested = "0"
+    for tier in reversed(tiers):
+        assert tier.at_least is not None
+        inner = "" if nested == "0" else f"+{nested}"
+        nested = f"IF({x}>={_number(tier.at_least)},{_number(tier.points)}{inner},0)"
+    return f"=IF(AND({guard}),{nested},0)"
+
+
+class _Validations:
+    """The data validations of the Response column, one per kind of answer (not one per cell)."""
+
+    def __init__(self) -> None:
+        self.yes_no = DataValidation(
+            type="list",
+            formula1='"Yes,No"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Yes or No",
+            error="Choose Yes or No.",
+        )
+        self.number = DataValidation(
+            type="decimal",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="A number",
+            error="Type a number, 0 or more, with no units or words.",
+        )
+        self.tiers: dict[int, DataValidation] = {}
+
+    def add(self, measure: Measure, ref: str) -> None:
+        if measure.kind == "completion":
+            self.yes_no.add(ref)
+        elif measure.kind == "tiered" and measure.basis == "completion":
+            count = len(measure.tiers or [])
+            if count not in self.tiers:
+                self.tiers[count] = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(str(k) for k in range(count + 1)) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle="A tier",
+                    error=f"Choose the highest tier completed, 0 to {count}.",
+                )
+            self.tiers[count].add(ref)
+        else:
+            self.number.add(ref)
+
+    def _all(self) -> Iterable[DataValidation]:
+        yield self.yes_no
+        yield from (self.tiers[k] for k in sorted(self.tiers))
+        yield self.number
+
+    def attach(self, ws: Worksheet) -> None:
+        for validation in self._all():
+            if validation.sqref.ranges:
+                ws.add_data_validation(validation)
+
+
+class _PreviousAnswers:
+    """An earlier workbook's answers, handed out row by row; what is left over is reported."""
+
+    def __init__(self, previous: FilledSubmission | None) -> None:
+        self.pending: dict[tuple[str, str], tuple[str, str, AnswerValue, str | None]] = {}
+        if previous is not None:
+            for (measure, county), answer in previous.answers.items():
+                if answer.value is None and not answer.notes:
+                    continue
+                key = (measure, county.casefold())
+                self.pending[key] = (measure, county, answer.value, answer.notes)
+        self.carried = 0
+        self.misfits: list[NotCarried] = []
+
+    def take(self, measure: Measure, county: str) -> tuple[AnswerValue, str | None]:
+        found = self.pending.pop((measure.id, county.casefold()), None)
+        if found is None:
+            return None, None
+        _, _, value, notes = found
+        if value is not None and not fits(measure, value):
+            self.misfits.append(
+                NotCarried(
+                    measure.id,
+                    county,
+                    f"the earlier answer {_shown(value)} does not fit: the measure now expects {answer_hint(measure)}",
+                )
+            )
+            value = None
+        if value is not None or notes:
+            self.carried += 1
+        return value, notes
+
+    def leftovers(self) -> tuple[NotCarried, ...]:
+        gone = [
+            NotCarried(measure, county, "no such row in this template")
+            for measure, county, _, _ in self.pending.values()
+        ]
+        return tuple(sorted([*self.misfits, *gone], key=lambda n: (n.measure, n.county)))
+
+
+def fits(measure: Measure, value: AnswerValue) -> bool:
+    """Whether a typed answer is of the kind the measure expects now."""
+    if measure.kind == "completion":
+        return isinstance(value, bool)
+    if measure.kind == "tiered" and measure.basis == "completion":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= len(measure.tiers or [])
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _shown(value: AnswerValue) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)

@@ -1,0 +1,392 @@
+"""The reporting template writer (src/ipp_calc/io/template.py), against FORMATS.md.
+
+What matters to the MCP filling it in: the Cover says who and what, Responses has one row per
+measure and county in the measure set's order, only Response and Notes can be edited, answers
+that are choices are drop-downs, numbers refuse text and negatives, and Points previews the
+score. What matters to us: nothing written can run as a formula, and an earlier workbook's
+answers are carried over where they still fit, with the rest listed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ipp_calc.core.responses import Answer, FilledSubmission
+from ipp_calc.errors import InputError
+from ipp_calc.io.template import COLUMNS, build_template, points_formula, write_template
+from ipp_calc.io.workbook import read_submission
+from workbooks import (
+    COUNTIES,
+    blank_template,
+    blank_template_result,
+    fill,
+    measure_set,
+    rows_by_key,
+)
+
+TARGETS = {
+    ("1.2", "Fresno"): Decimal("12"),
+    ("1.3", "Alameda"): Decimal("40"),
+    ("1.4", "Alameda"): Decimal("30.5"),
+    ("3.1", "Fresno"): Decimal("4"),
+}
+
+
+def responses(path: Path) -> Worksheet:
+    return openpyxl.load_workbook(path)["Responses"]
+
+
+def cover_rows(path: Path) -> list[tuple[Any, Any]]:
+    ws = openpyxl.load_workbook(path)["Cover"]
+    return [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(1, ws.max_row + 1)]
+
+
+# --------------------------------------------------------------------------- Cover and layout
+
+
+def test_the_cover_names_the_mcp_year_submission_counties_and_measure_set_hash(
+    tmp_path: Path,
+) -> None:
+    path = blank_template(tmp_path, counties=["Fresno", "Alameda"])
+    rows = cover_rows(path)
+    ms = measure_set(1)
+    assert rows[:5] == [
+        ("MCP", "alpha"),
+        ("Program year", 1),
+        ("Submission", 2),
+        ("Counties", "Alameda, Fresno"),
+        ("Measure set", ms.submission_sources[2].sha256),
+    ]
+    extra = dict(rows[5:])
+    assert extra["Made by"].startswith("ipp ")
+    assert "illustrative measure set, not DHCS's" in extra["Status"]
+
+
+def test_responses_has_one_row_per_measure_and_county_in_measure_set_order(
+    tmp_path: Path,
+) -> None:
+    path = blank_template(tmp_path, counties=["Fresno", "Alameda"], targets=TARGETS)
+    ws = responses(path)
+    assert [c.value for c in ws[1]] == list(COLUMNS)
+    assert ws["G1"].value == "Response"  # FORMATS.md's example cell: Responses!G14
+    sub = measure_set(1).submissions[2]
+    expected = [
+        (m.id, county) for m in sub.measures for county in (("All",) if m.level == "plan" else ("Alameda", "Fresno"))
+    ]
+    assert list(rows_by_key(ws)) == expected
+    assert ws.max_row == len(expected) + 1
+    row = {key: number for key, number in rows_by_key(ws).items()}
+    assert ws[f"F{row[('1.1', 'All')]}"].value == "Yes"
+    assert ws[f"F{row[('1.3', 'Alameda')]}"].value == "No"
+    assert ws[f"I{row[('1.2', 'Fresno')]}"].value == 12
+    assert ws[f"I{row[('1.4', 'Alameda')]}"].value == 30.5
+    assert ws[f"I{row[('1.2', 'Alameda')]}"].value is None  # no target known
+    assert ws[f"K{row[('1.1', 'All')]}"].value == "Yes or No"
+    assert ws[f"K{row[('3.2', 'Alameda')]}"].value.startswith(
+        "the highest tier completed, 0–2: 1 = Network gaps mapped"
+    )
+    assert ws[f"K{row[('4.1', 'Fresno')]}"].value == "a number ≥ 0 (members)"
+    assert all(ws.cell(r, 7).value is None for r in range(2, ws.max_row + 1))
+
+
+def test_only_response_and_notes_are_unlocked_on_protected_sheets(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(blank_template(tmp_path))
+    ws = wb["Responses"]
+    assert ws.protection.sheet is True
+    assert wb["Cover"].protection.sheet is True
+    assert wb["Instructions"].protection.sheet is True
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            editable = cell.column_letter in ("G", "H")
+            assert cell.protection.locked is not editable, cell.coordinate
+            if editable:
+                assert cell.fill.fgColor.rgb.endswith("FFF2CC")
+    assert all(c.protection.locked for c in ws[1])
+
+
+def test_data_validations_offer_yes_no_and_tier_lists_and_numbers_of_at_least_zero(
+    tmp_path: Path,
+) -> None:
+    ws = responses(blank_template(tmp_path))
+    row = rows_by_key(ws)
+    by_cell: dict[str, Any] = {}
+    for validation in ws.data_validations.dataValidation:
+        for cells in validation.sqref.ranges:
+            for cell in _cells(cells.coord):
+                assert cell not in by_cell, f"{cell} has two validations"
+                by_cell[cell] = validation
+    yes_no = by_cell[f"G{row[('1.1', 'All')]}"]
+    assert (yes_no.type, yes_no.formula1) == ("list", '"Yes,No"')
+    tiers = by_cell[f"G{row[('3.2', 'Fresno')]}"]
+    assert (tiers.type, tiers.formula1) == ("list", '"0,1,2"')
+    for key in [("1.2", "Alameda"), ("1.3", "Fresno"), ("3.4", "Alameda"), ("4.4", "Fresno")]:
+        number = by_cell[f"G{row[key]}"]
+        assert (number.type, number.operator, number.formula1) == (
+            "decimal",
+            "greaterThanOrEqual",
+            "0",
+        )
+    assert all(v.showErrorMessage and v.allowBlank for v in ws.data_validations.dataValidation)
+    assert len(by_cell) == ws.max_row - 1  # every Response cell, nothing else
+    assert all(cell.startswith("G") for cell in by_cell)
+
+
+def _cells(coord: str) -> list[str]:
+    from openpyxl.utils.cell import range_boundaries
+
+    min_col, min_row, max_col, max_row = range_boundaries(coord)
+    return [
+        f"{openpyxl.utils.get_column_letter(c)}{r}"
+        for r in range(min_row, max_row + 1)
+        for c in range(min_col, max_col + 1)
+    ]
+
+
+def test_the_header_is_frozen_bold_and_long_text_wraps(tmp_path: Path) -> None:
+    ws = responses(blank_template(tmp_path))
+    assert ws.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in ws[1])
+    assert ws["D2"].alignment.wrap_text and ws["K2"].alignment.wrap_text
+    assert ws.column_dimensions["D"].width > 40
+    assert ws.column_dimensions["K"].width > 30
+
+
+def test_points_formulas_preview_each_kind_of_measure(tmp_path: Path) -> None:
+    ws = responses(blank_template(tmp_path, targets=TARGETS))
+    row = rows_by_key(ws)
+
+    def points(measure: str, county: str) -> Any:
+        return ws[f"J{row[(measure, county)]}"].value
+
+    r = row[("1.1", "All")]
+    assert points("1.1", "All") == f'=IF(UPPER(TRIM(G{r}))="YES",20,0)'
+    r = row[("4.1", "Alameda")]
+    assert points("4.1", "Alameda") == f"=IF(AND(ISNUMBER(G{r}),G{r}>=0),40,0)"
+    r = row[("1.2", "Fresno")]
+    assert points("1.2", "Fresno") == (f"=IF(AND(ISNUMBER(G{r}),G{r}>=0,ISNUMBER(I{r}),G{r}>=I{r}),30,0)")
+    r = row[("1.4", "Alameda")]
+    assert f"G{r}<=I{r}" in points("1.4", "Alameda")  # direction: lower
+    assert points("1.2", "Alameda") is None  # target unknown: no preview
+    r = row[("3.2", "Fresno")]
+    assert points("3.2", "Fresno") == (f"=IF(ISNUMBER(G{r}),CHOOSE(MAX(0,MIN(2,INT(G{r})))+1,0,5,10),0)")
+    r = row[("1.3", "Alameda")]
+    assert points("1.3", "Alameda") == (
+        f"=IF(AND(ISNUMBER(G{r}),G{r}>=0,ISNUMBER(I{r}),I{r}>0),IF(G{r}/I{r}>=0.5,10+IF(G{r}/I{r}>=1,20,0),0),0)"
+    )
+    assert points("1.3", "Fresno") is None
+
+
+def test_a_tiered_value_measure_gets_cumulative_thresholds() -> None:
+    ms = measure_set(1)
+    base = ms.submissions[2].measure("3.5")
+    assert base is not None
+    measure = base.model_copy(update={"basis": "value"})
+    assert points_formula(measure, 9, target_known=False) == (
+        "=IF(AND(ISNUMBER(G9),G9>=0),IF(G9>=0.5,4+IF(G9>=1,6,0),0),0)"
+    )
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_points_formulas_compute_the_right_points_in_a_spreadsheet_program(tmp_path: Path) -> None:
+    """LibreOffice recalculates the Points column; it must agree with RULES.md section 4."""
+    path = blank_template(tmp_path, targets=TARGETS)
+    answers: dict[tuple[str, str], Any] = {
+        ("1.1", "All"): "yes",
+        ("1.5", "All"): "No",
+        ("1.2", "Fresno"): 12,  # target 12, higher: met → 30
+        ("1.4", "Alameda"): 31,  # target 30.5, lower: not met → 0
+        ("1.3", "Alameda"): 20,  # 20/40 = 0.5: tier 1 → 10
+        ("3.2", "Fresno"): 2,  # both tiers → 10
+        ("3.2", "Alameda"): 1,  # tier 1 → 5
+        ("4.1", "Alameda"): 0,  # reported → 40
+        ("4.2", "Alameda"): "n/a",  # not a number → 0
+    }
+    fill(path, answers)
+    out = tmp_path / "calc"
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin:/usr/local/bin"},
+    )
+    ws = openpyxl.load_workbook(out / path.name, data_only=True)["Responses"]
+    row = rows_by_key(ws)
+    got = {key: ws[f"J{row[key]}"].value for key in answers}
+    assert got == {
+        ("1.1", "All"): 20,
+        ("1.5", "All"): 0,
+        ("1.2", "Fresno"): 30,
+        ("1.4", "Alameda"): 0,
+        ("1.3", "Alameda"): 10,
+        ("3.2", "Fresno"): 10,
+        ("3.2", "Alameda"): 5,
+        ("4.1", "Alameda"): 40,
+        ("4.2", "Alameda"): 0,
+    }
+
+
+def test_the_instructions_explain_what_to_fill_and_that_points_are_a_preview(
+    tmp_path: Path,
+) -> None:
+    ws = openpyxl.load_workbook(blank_template(tmp_path))["Instructions"]
+    text = "\n".join(str(c.value) for (c,) in ws.iter_rows(max_col=1) if c.value)
+    for words in (
+        "This template was made from an illustrative measure set, not DHCS's",
+        "Yes or No",
+        "highest tier you completed",
+        "plain number",
+        "Notes",
+        "preview only",
+        "locked",
+    ):
+        assert words in text
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_text_from_the_measure_set_and_carried_notes_never_becomes_a_formula(
+    tmp_path: Path,
+) -> None:
+    ms = measure_set(1)
+    sub = ms.submissions[2]
+    evil = sub.measures[0].model_copy(update={"name": '=HYPERLINK("http://x","click")'})
+    ms = dataclasses.replace(
+        ms,
+        submissions={**ms.submissions, 2: sub.model_copy(update={"measures": [evil, *sub.measures[1:]]})},
+    )
+    previous = FilledSubmission(
+        "alpha",
+        1,
+        2,
+        COUNTIES,
+        {("1.1", "All"): Answer("1.1", "All", True, notes="=1+cmd|' /C calc'!A0")},
+    )
+    path = tmp_path / "t.xlsx"
+    write_template(ms, 2, "alpha", COUNTIES, path, previous=previous)
+    ws = responses(path)
+    assert ws["D2"].value == '\'=HYPERLINK("http://x","click")'
+    assert ws["D2"].data_type == "s"
+    assert ws["H2"].value == "'=1+cmd|' /C calc'!A0"
+    assert ws["H2"].data_type == "s"
+    formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert all(cell.startswith("J") for cell in formulas)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"submission": 9}, "program year 1 has no submission 9"),
+        ({"mcp": "  "}, "needs an MCP id"),
+        ({"counties": []}, "at least one county"),
+        ({"counties": ["Alameda, Fresno"]}, "contains a comma"),
+        ({"counties": ["All"]}, "plan-level rows"),
+        ({"counties": ["=cmd"]}, "must not start with"),
+    ],
+)
+def test_impossible_template_requests_are_usage_errors(tmp_path: Path, kwargs: dict[str, Any], words: str) -> None:
+    with pytest.raises(InputError) as caught:
+        blank_template_result(tmp_path, **kwargs)
+    assert caught.value.first.code == "usage"
+    assert words in caught.value.first.message
+    assert not (tmp_path / "alpha.xlsx").exists()
+
+
+def test_a_failed_write_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = blank_template(tmp_path)
+    before = path.read_bytes()
+
+    def broken(self: Any, stream: Any) -> None:
+        stream.write(b"half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
+    with pytest.raises(OSError):
+        blank_template(tmp_path, counties=["Kern"])
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["alpha.xlsx"]
+
+
+def test_the_same_counties_in_another_case_or_order_give_the_same_rows() -> None:
+    ms = measure_set(1)
+    _, one = build_template(ms, 2, "alpha", ["Fresno", "alameda", "Alameda "])
+    _, two = build_template(ms, 2, "alpha", ["alameda", "Fresno"])
+    assert one.rows == two.rows == 36
+
+
+# --------------------------------------------------------------------------- previous answers
+
+
+def test_previous_answers_fill_rows_that_still_exist_and_the_rest_are_listed(
+    tmp_path: Path,
+) -> None:
+    first = blank_template(tmp_path, name="before.xlsx")
+    fill(
+        first,
+        {
+            ("1.1", "All"): "Yes",
+            ("1.2", "Alameda"): 7,
+            ("1.2", "Fresno"): 8.5,
+            ("3.2", "Fresno"): 1,
+            ("3.4", "Alameda"): 3,
+        },
+        notes={("1.2", "Fresno"): "counted in June", ("2.4", "Alameda"): "audit delayed"},
+    )
+    ms = measure_set(1)
+    before = read_submission(first, ms)
+    result = blank_template_result(tmp_path, name="after.xlsx", counties=["Fresno", "Kern"], previous=before)
+    assert result.rows == 36
+    assert result.carried == 3  # 1.1 All, 1.2 Fresno, 3.2 Fresno
+    assert [(n.measure, n.county) for n in result.not_carried] == [
+        ("1.2", "Alameda"),
+        ("2.4", "Alameda"),
+        ("3.4", "Alameda"),
+    ]
+    assert all(n.reason == "no such row in this template" for n in result.not_carried)
+    assert str(result.not_carried[0]) == "measure 1.2 (Alameda): no such row in this template"
+    after = read_submission(tmp_path / "after.xlsx", ms)
+    assert after.counties == ("Fresno", "Kern")
+    assert after.answers[("1.1", "All")].value is True
+    assert after.answers[("1.2", "Fresno")].value == Decimal("8.5")
+    assert after.answers[("1.2", "Fresno")].notes == "counted in June"
+    assert after.answers[("3.2", "Fresno")].value == 1
+    assert after.answers[("1.2", "Kern")].value is None
+
+
+def test_a_previous_answer_that_no_longer_fits_its_measure_is_listed_and_its_notes_kept(
+    tmp_path: Path,
+) -> None:
+    previous = FilledSubmission(
+        "alpha",
+        1,
+        2,
+        COUNTIES,
+        {
+            ("1.1", "All"): Answer("1.1", "All", Decimal("3"), notes="was a count"),
+            ("3.2", "Fresno"): Answer("3.2", "Fresno", 5),
+            ("4.1", "Fresno"): Answer("4.1", "Fresno", True),
+            ("4.2", "Fresno"): Answer("4.2", "Fresno", None),  # blank: nothing to carry
+        },
+    )
+    result = blank_template_result(tmp_path, previous=previous)
+    assert [(n.measure, n.county) for n in result.not_carried] == [
+        ("1.1", "All"),
+        ("3.2", "Fresno"),
+        ("4.1", "Fresno"),
+    ]
+    assert "now expects Yes or No" in result.not_carried[0].reason
+    assert result.carried == 1  # the notes of 1.1
+    ws = responses(tmp_path / "alpha.xlsx")
+    row = rows_by_key(ws)
+    assert ws[f"G{row[('1.1', 'All')]}"].value is None
+    assert ws[f"H{row[('1.1', 'All')]}"].value == "was a count"
