@@ -12,11 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from decimal import Decimal
+
 from ipp_calc.core.allocation import factor_value
 from ipp_calc.core.models import Reference
 from ipp_calc.core.money import money_text, total
 from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.year import YearResult
+
+
+MONEY_FACTORS = frozenset({"revenue", "capitation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                 cite(payment.reference) or cite(program.reference),
             )
         )
-    rows = [r for r in year.inputs.plans if r.mcp == mcp]
+    rows = sorted((r for r in year.inputs.plans if r.mcp == mcp), key=lambda r: r.county)
     if alloc.method == "factors":
         alloc_ref = cite(program.allocation.reference)
         for row in rows:
@@ -80,8 +85,9 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                 add(
                     Step(
                         f"factor {use.name} in {row.county}",
-                        f"{x:,} of {use.total:,} × weight {rounded6(use.effective_weight)}",
-                        f"{program_file}: allocation.factors[{use.name}].weight; plans.csv line {row.line}",
+                        f"{_factor(use.name, x)} of {_factor(use.name, use.total)} × weight "
+                        f"{rounded6(use.effective_weight)}",
+                        f"{program_file}: allocation.factors[{use.name}].weight; plans.csv ({mcp}, {row.county})",
                         alloc_ref,
                     )
                 )
@@ -95,13 +101,9 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                 )
             )
     else:
-        for t in year.inputs.table or ():
-            if t.mcp == mcp:
-                add(
-                    Step(
-                        f"DHCS table amount for {t.county}", money_text(t.amount), f"allocation.csv line {t.line}", None
-                    )
-                )
+        for t in sorted((t for t in year.inputs.table or () if t.mcp == mcp), key=lambda t: t.county):
+            where = f"allocation.csv ({mcp}, {t.county})"
+            add(Step(f"DHCS table amount for {t.county}", money_text(t.amount), where, None))
     for county in alloc.counties(mcp):
         for payment in sorted(alloc.payment_totals):
             amount = total(
@@ -202,6 +204,13 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
     if summary is not None:
         add(Step("total: earned − recouped + pool award", money_text(summary.total), None, None))
     return steps
+
+
+def _factor(name: str, value: Decimal) -> str:
+    """Money factors with cents; counts (member months) as plain numbers."""
+    if name in MONEY_FACTORS:
+        return f"{value:,.2f}"
+    return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,}"
 
 
 def trace_json(year: YearResult) -> list[dict[str, Any]]:
