@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from conftest import RunCli
 from workbooks import fill
 

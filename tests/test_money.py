@@ -9,7 +9,7 @@ and Σw = 0 places nothing (the caller decides).
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -250,7 +250,7 @@ def test_cents_and_money_text_round_trip(count: int) -> None:
     amount = from_cents(count)
     assert cents(amount) == count
     text = money_text(amount)
-    assert text.lstrip("-").split(".")[1].__len__() == 2  # exactly two decimals, never 1E+3
+    assert len(text.lstrip("-").split(".")[1]) == 2  # exactly two decimals, never 1E+3
     assert "E" not in text
     assert parse_money(text) == amount
 

@@ -391,9 +391,9 @@ def allocate(
         for row in table:
             for pid, amount in split(row.amount, payment_shares).items():
                 cell_amounts[(row.mcp, row.county, pid)] = amount
-        for row in plans:  # a plans.csv row the table leaves out gets nothing
+        for plan_row in plans:  # a plans.csv row the table leaves out gets nothing
             for pid in payment_ids:
-                cell_amounts.setdefault((row.mcp, row.county, pid), ZERO)
+                cell_amounts.setdefault((plan_row.mcp, plan_row.county, pid), ZERO)
         payment_totals = {pid: total(a for (_, _, p), a in cell_amounts.items() if p == pid) for pid in payment_ids}
         unallocated = program.funding - total(row.amount for row in table)
         if unallocated:

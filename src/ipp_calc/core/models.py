@@ -22,8 +22,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field as PydanticField,
     model_validator,
+)
+from pydantic import (
+    Field as PydanticField,
 )
 from pydantic_core import PydanticCustomError
 
@@ -110,7 +112,7 @@ def _points(value: Any) -> Decimal:
 
 
 def _measure_id(value: Any) -> str:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise PydanticCustomError(
             "measure_id",
             'a measure id is text: quote it, e.g. "1.10" (YAML read {found} as a number)',

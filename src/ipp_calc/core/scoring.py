@@ -319,7 +319,10 @@ def _tiered(
             else:
                 break
         if measure.basis == "target_ratio":
-            what = f"reported {_num(value)} against target {_num(target)}{from_where}: {reached} of {len(tiers)} tiers reached"
+            what = (
+                f"reported {_num(value)} against target {_num(target)}{from_where}: "
+                f"{reached} of {len(tiers)} tiers reached"
+            )
         else:
             what = f"reported {_num(value)}: {reached} of {len(tiers)} tiers reached"
     points = sum((t.points for t in tiers[:reached]), Decimal(0))

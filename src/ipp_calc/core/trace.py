@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
 from decimal import Decimal
+from typing import Any
 
 from ipp_calc.core.allocation import factor_value
 from ipp_calc.core.models import Reference
 from ipp_calc.core.money import money_text, total
 from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.year import YearResult
-
 
 MONEY_FACTORS = frozenset({"revenue", "capitation"})
 
@@ -57,13 +55,13 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
             cite(program.reference),
         )
     )
-    for payment in sorted(program.payments, key=lambda p: p.id):
+    for pay in sorted(program.payments, key=lambda p: p.id):
         add(
             Step(
-                f"payment {payment.id} (paid by submission {payment.submission}): share of funding",
-                f"{payment.share} → {money_text(alloc.payment_totals[payment.id])}",
-                f"{program_file}: payments[id={payment.id}].share",
-                cite(payment.reference) or cite(program.reference),
+                f"payment {pay.id} (paid by submission {pay.submission}): share of funding",
+                f"{pay.share} → {money_text(alloc.payment_totals[pay.id])}",
+                f"{program_file}: payments[id={pay.id}].share",
+                cite(pay.reference) or cite(program.reference),
             )
         )
     rows = sorted((r for r in year.inputs.plans if r.mcp == mcp), key=lambda r: r.county)
@@ -147,18 +145,18 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
         sub = ms.submissions[score.submission]
         sub_file = ms.submission_sources[score.submission].path
         filed = "" if score.filed else " (no workbook filed: nothing reported)"
-        for area in score.areas:
+        for scored in score.areas:
             dollars = [
-                d for d in score.dollars or () if d.county == area.county and d.priority_area == area.priority_area
+                d for d in score.dollars or () if d.county == scored.county and d.priority_area == scored.priority_area
             ]
             earned = total(d.earned for d in dollars)
             allocated = total(d.allocated for d in dollars)
             add(
                 Step(
-                    f"submission {score.submission}, {area.county}, area {area.priority_area}: points{filed}",
-                    f"{area.points_earned} of {area.points_available} → fraction {rounded6(area.fraction)}; "
+                    f"submission {score.submission}, {scored.county}, area {scored.priority_area}: points{filed}",
+                    f"{scored.points_earned} of {scored.points_available} → fraction {rounded6(scored.fraction)}; "
                     f"earned {money_text(earned)} of {money_text(allocated)}",
-                    f"{sub_file}: areas.{area.priority_area}.points_available",
+                    f"{sub_file}: areas.{scored.priority_area}.points_available",
                     cite(sub.reference),
                 )
             )

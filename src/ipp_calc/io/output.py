@@ -11,6 +11,7 @@ our reports, so such text gets a leading ``'`` as OWASP recommends. Numbers stay
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -85,13 +86,23 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             os.fsync(stream.fileno())
         os.chmod(temp_name, 0o644)
         os.replace(temp_name, path)
+    except OSError as exc:  # a full disk, a read-only folder: bad circumstances, not a bug
+        _discard(temp_name)
+        raise InputError(Finding("output-unwritable", exc.strerror or str(exc), file=str(path))) from None
     except BaseException:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
+        _discard(temp_name)
         raise
 
 
+def _discard(temp_name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(temp_name)
+
+
 def write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))
+    data = text.encode("utf-8")
+
+    def write(stream: BinaryIO) -> None:
+        stream.write(data)
+
+    atomic_write(path, write)

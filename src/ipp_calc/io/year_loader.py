@@ -55,7 +55,7 @@ def _read_one(args: tuple[Path, str, Path | None, int, bool]) -> FilledSubmissio
     from ipp_calc.io.measures import load_year
     from ipp_calc.io.workbook import read_submission
 
-    path, display, measures_root, year, allow = args
+    path, display, measures_root, _year, allow = args
     cache: dict[int, MeasureSet] = {}
 
     def lookup(y: int) -> MeasureSet:
