@@ -311,8 +311,9 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path: Path, monkeypatc
         raise OSError("disk full")
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError) as raised:  # a full disk is bad circumstances (exit 2), not a bug
         blank_template(tmp_path, counties=["Kern"])
+    assert raised.value.first.code == "output-unwritable" and "disk full" in raised.value.first.message
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["alpha.xlsx"]
 

@@ -421,8 +421,8 @@ def allocate(
         LimitFinding(
             p.mcp,
             "capitation-limit",
-            f"maximum allocation {money_text(p.max_allocation)} exceeds 5% of capitation "
-            f"({money_text(capitation[p.mcp] * Decimal('0.05'))}; 42 CFR 438.6(b)(2))",
+            f"maximum allocation ${p.max_allocation:,.2f} exceeds 5% of capitation "
+            f"(${capitation[p.mcp] * Decimal('0.05'):,.2f}; 42 CFR 438.6(b)(2))",
         )
         for p in plan_rows
         if p.mcp in capitation and p.max_allocation > capitation[p.mcp] * Decimal("0.05")

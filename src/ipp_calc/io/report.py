@@ -1,0 +1,702 @@
+"""The year's report workbook (``ipp run -o REPORT.xlsx``): Summary, Allocation, Scores, Pool,
+Reconciliation and Sources, for the DHCS analyst who has to say where the year's money went.
+
+Why these sheets: an analyst reads the Summary (one line per MCP, a chart, the findings), checks
+the Reconciliation (the funding identity, to the cent), and filters the long tables (Allocation,
+Scores, Pool) to answer a plan's question about one county or one measure. The Sources sheet says
+which files, sha256 and parameters made the numbers, each parameter with its APL reference, so a
+report found on a share drive months later still says what it was computed from.
+
+Why openpyxl's **write-only** mode: a statewide year's Scores sheet has one row per measure, county,
+submission and MCP, and ``ipp run`` is benchmarked against merely reading the input workbooks.
+Write-only mode streams rows to a temporary file instead of holding a cell object per value, and it
+still does everything this report needs: frozen panes and column widths (set before the first
+row), auto-filters, cell styles (``WriteOnlyCell``) and the Summary chart (which refers to the
+Summary's cells by sheet name). Measured here (CPU seconds for a 50,000-row Scores sheet of 12
+columns, three of them styled, through this module, openpyxl 3.1.5): write-only 4.9 s, the normal
+mode 6.0 s (and every cell held in memory). Nearly all of it is openpyxl's XML serialisation
+(about 8 µs a cell); with ``lxml`` installed, which openpyxl then uses by itself, write-only takes
+3.6 s. The shipped example year (25 MCPs, 50 workbooks, 2,456 Scores rows) writes in 0.3 s, against
+2.4 s to read and compute it.
+
+Layout: each long table starts in row 1 under a bold header, frozen and filtered; where a sheet
+has more than one table (Summary: title above, findings and chart below; Pool: its sources above,
+its rounds below) the filter and the frozen rows belong to the per-MCP table. Long free text
+(reasons, notes, references) is in the last columns so that it can run on to the right.
+
+Every number is stored as a number (money as ``Decimal``, which openpyxl writes exactly for any
+amount under 10^14; points and counts as numbers; performance rounded to 6 places), money with the
+currency format ``"$"#,##0.00``. Every text value passes through :func:`_text`: characters a
+workbook cannot hold are dropped and text a spreadsheet would run as a formula is neutralised
+(:func:`ipp_calc.io.output.neutralise`), because MCP ids, county names and reasons come from files
+that other people wrote. The Summary totals are values, not formulas, so they show without a
+recalculation (openpyxl writes no cached results for formulas).
+
+Written atomically (:func:`ipp_calc.io.output.atomic_write`): a failure leaves the old file (or
+none) and no temporary file, neither beside the target nor openpyxl's own in the temp folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from copy import copy
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ipp_calc import __version__
+from ipp_calc.core.models import SourceFile
+from ipp_calc.core.money import total
+from ipp_calc.core.numbers import rounded6
+from ipp_calc.core.trace import cite
+from ipp_calc.core.year import YearResult
+from ipp_calc.io.output import atomic_write, neutralise
+
+MONEY_FORMAT = '"$"#,##0.00'
+PERFORMANCE_FORMAT = "0.000000"
+SHARE_FORMAT = "0.00%"
+ILLUSTRATIVE = "Made with an illustrative measure set: not DHCS's numbers"
+SHEETS = ("Summary", "Allocation", "Scores", "Pool", "Reconciliation", "Sources")
+
+#: Characters an .xlsx cannot hold (openpyxl refuses them); dropped from text.
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+#: Text openpyxl would store as an error value rather than as text.
+_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+#: Shown as TRUE / FALSE by every spreadsheet program (LibreOffice shows a bare boolean as 1 / 0).
+BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
+
+_BOLD = Font(name="Calibri", size=11, bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+_CENTER = Alignment(horizontal="center")
+_STYLES: dict[str, dict[str, Any]] = {
+    "header": {"font": _BOLD, "fill": _HEADER_FILL},
+    "header_right": {"font": _BOLD, "fill": _HEADER_FILL, "alignment": Alignment(horizontal="right")},
+    "header_center": {"font": _BOLD, "fill": _HEADER_FILL, "alignment": _CENTER},
+    "bold": {"font": _BOLD},
+    "title": {"font": Font(name="Calibri", size=14, bold=True)},
+    "warning": {"font": Font(name="Calibri", size=11, bold=True, color="9C0006")},
+    "center": {"alignment": _CENTER},
+    "number": {},  # a plain number; only its header is aligned right
+    "left": {"alignment": Alignment(horizontal="left")},
+    "right": {"alignment": Alignment(horizontal="right")},
+    "money": {"number_format": MONEY_FORMAT},
+    "money_bold": {"number_format": MONEY_FORMAT, "font": _BOLD},
+    "performance": {"number_format": PERFORMANCE_FORMAT},
+    "share": {"number_format": SHARE_FORMAT},
+    "boolean": {"number_format": BOOLEAN_FORMAT, "font": _BOLD},
+}
+
+#: Column widths, in characters: how many rows are looked at, and the bounds.
+_WIDTH_SAMPLE = 2000
+_MIN_WIDTH = 6.0
+_MAX_WIDTH = 60.0
+
+#: A style name from ``_STYLES``, or several joined by "+" ("share+left"), or None (plain).
+Style = str | None
+
+
+@functools.cache
+def _settings(style: str) -> dict[str, Any]:
+    """The cell attributes of a style; later parts of a "+" style win."""
+    merged: dict[str, Any] = {}
+    for part in style.split("+"):
+        merged.update(_STYLES[part])
+    return merged
+
+
+def write_report(
+    result: YearResult,
+    path: Path,
+    *,
+    notes: Sequence[str],
+    sources: Sequence[SourceFile],
+    workbooks: Sequence[str],
+) -> None:
+    """Write the year's report workbook to ``path``, atomically."""
+    sheets = build_sheets(result, notes=notes, sources=sources, workbooks=workbooks)
+    atomic_write(path, lambda stream: _save(sheets, stream))
+
+
+# --------------------------------------------------------------------------- sheet model
+
+
+@dataclass
+class Sheet:
+    """One worksheet as rows of values, before openpyxl sees it.
+
+    ``rows`` holds ``(values, styles)``; ``styles`` is None (all plain) or one style name (or
+    None) per value. Rows whose index is in ``unsized`` (titles, notes) do not widen columns.
+    """
+
+    title: str
+    rows: list[tuple[Sequence[Any], Sequence[Style] | None]] = field(default_factory=list)
+    freeze: str | None = "A2"
+    print_titles: str | None = "1:1"
+    auto_filter: str | None = None
+    unsized: set[int] = field(default_factory=set)
+    max_width: dict[int, float] = field(default_factory=dict)  # column (1-based) → width cap
+    charts: list[Callable[[Any], tuple[Any, str]]] = field(default_factory=list)
+
+    @property
+    def next_row(self) -> int:
+        """The 1-based row number the next added row will have."""
+        return len(self.rows) + 1
+
+    def add(self, values: Sequence[Any], styles: Sequence[Style] | None = None, *, sized: bool = True) -> int:
+        if styles is not None and len(styles) != len(values):
+            raise ValueError(f"{self.title}: {len(values)} values but {len(styles)} styles")
+        if not sized:
+            self.unsized.add(len(self.rows))
+        self.rows.append((values, styles))
+        return len(self.rows)
+
+    def header(self, names: Sequence[str], like: Sequence[Style] | None = None) -> int:
+        """A bold header row, each name aligned as the column's values below it (``like``)."""
+        return self.add(names, tuple(_HEADER_OF.get(s, "header") for s in like or (None,) * len(names)))
+
+    def blank(self) -> None:
+        self.add((), sized=False)
+
+    def line(self, text: str, style: Style = None) -> int:
+        """A line of text in column A that may run over the empty cells to its right."""
+        return self.add((text,), (style,), sized=False)
+
+    def widths(self) -> list[float]:
+        columns = max((len(v) for v, _ in self.rows), default=0)
+        widest = [0] * columns
+        sample = (r for i, r in enumerate(self.rows) if i not in self.unsized)
+        for values, styles in islice(sample, _WIDTH_SAMPLE):
+            for i, value in enumerate(values):
+                shown = _shown_length(value, styles[i] if styles is not None else None)
+                if shown > widest[i]:
+                    widest[i] = shown
+        return [
+            max(_MIN_WIDTH, min(self.max_width.get(i + 1, _MAX_WIDTH), n + 2.0)) if n else _MIN_WIDTH
+            for i, n in enumerate(widest)
+        ]
+
+
+_HEADER_OF: dict[Style, str] = {
+    "money": "header_right",
+    "money_bold": "header_right",
+    "performance": "header_right",
+    "share": "header_right",
+    "number": "header_right",
+    "money+right": "header_right",
+    "center": "header_center",
+}
+
+
+def _shown_length(value: Any, style: Style) -> int:
+    """About how many characters a value takes on screen, for the column width."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 5
+    if style is not None and style.startswith("money") and isinstance(value, (Decimal, int, float)):
+        return len(f"{value:,.2f}") + 1
+    if style == "share" and isinstance(value, (Decimal, int, float)):
+        return len(f"{value * 100:.2f}") + 1
+    if style == "performance":
+        return 8
+    width = len(str(value))
+    return width + 2 if style is not None and style.startswith("header") else width  # bold is wider
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+# --------------------------------------------------------------------------- the sheets
+
+
+def build_sheets(
+    result: YearResult, *, notes: Sequence[str], sources: Sequence[SourceFile], workbooks: Sequence[str]
+) -> list[Sheet]:
+    """Every sheet of the report, in order (pure: no openpyxl objects yet)."""
+    return [
+        summary_sheet(result),
+        allocation_sheet(result),
+        scores_sheet(result),
+        pool_sheet(result),
+        reconciliation_sheet(result),
+        sources_sheet(result, notes=notes, sources=sources, workbooks=workbooks),
+    ]
+
+
+def summary_sheet(result: YearResult) -> Sheet:
+    """One row per MCP, a totals row, the findings, and a stacked bar chart per MCP of earned,
+    pool award, unearned and forfeited dollars (so a bar is the maximum allocation + pool award)."""
+    sheet = Sheet("Summary")
+    program = result.ms.program
+    payments = sorted({p for s in result.summary for p, _ in s.earned_by_payment}) or sorted(
+        p.id for p in program.payments
+    )
+    sheet.line(f"CalAIM Incentive Payment Program: {program.label}, year report", "title")
+    if result.ms.illustrative:
+        sheet.line(ILLUSTRATIVE, "warning")
+    else:
+        sheet.line(f"Measure set status: {program.status}")
+    sheet.blank()
+    names = [
+        "MCP",
+        "Counties",
+        "Max allocation",
+        *(f"Earned, payment {p}" for p in payments),
+        "Earned",
+        "Unearned",
+        "Forfeited",
+        "Recouped",
+        "Pool award",
+        "Total",
+        "Capitation",
+        "Breaches",
+    ]
+    money = ("money",) * (len(payments) + 7)
+    styles: tuple[Style, ...] = (None, "center", *money, "money", None)
+    header_row = sheet.header(names, styles)
+    for s in result.summary:
+        by_payment = dict(s.earned_by_payment)
+        sheet.add(
+            [
+                s.mcp,
+                s.counties,
+                s.max_allocation,
+                *(by_payment.get(p, Decimal("0.00")) for p in payments),
+                s.earned,
+                s.unearned,
+                s.forfeited,
+                s.recouped,
+                s.pool_award,
+                s.total,
+                s.capitation,
+                "; ".join(s.breaches),
+            ],
+            styles,
+        )
+    last_data = sheet.next_row - 1
+    rows = result.summary
+    sheet.add(
+        [
+            "Total",
+            None,
+            total(s.max_allocation for s in rows),
+            *(total(dict(s.earned_by_payment).get(p, Decimal(0)) for s in rows) for p in payments),
+            total(s.earned for s in rows),
+            total(s.unearned for s in rows),
+            total(s.forfeited for s in rows),
+            total(s.recouped for s in rows),
+            total(s.pool_award for s in rows),
+            total(s.total for s in rows),
+            None,
+            None,
+        ],
+        ("bold", None, *(("money_bold",) * (len(payments) + 7)), None, None),
+    )
+    sheet.freeze = f"B{header_row + 1}"
+    sheet.print_titles = f"{header_row}:{header_row}"
+    sheet.auto_filter = f"A{header_row}:{get_column_letter(len(names))}{max(last_data, header_row)}"
+    sheet.max_width[len(names)] = 80.0
+    sheet.blank()
+    sheet.line(
+        "Total = earned − recouped + pool award. Capitation is blank where plans.csv gives none. "
+        "Amounts are exact to the cent; the Reconciliation sheet shows where all of the funding went."
+    )
+    sheet.blank()
+    sheet.line("Findings", "bold")
+    findings = result.findings
+    for finding in findings:
+        sheet.line(finding, "warning")
+    if not findings:
+        sheet.line("None: no limit is breached and the reconciliation balances to the cent.")
+    if result.ms.illustrative:
+        sheet.line(ILLUSTRATIVE, "warning")
+    sheet.blank()
+    if rows:
+        chart_row = sheet.next_row
+        column = {name: i + 1 for i, name in enumerate(names)}
+        # Stacked, a bar is the MCP's maximum allocation plus its pool award.
+        series = [("Earned", "2E7D32"), ("Pool award", "1565C0"), ("Unearned", "B0B0B0"), ("Forfeited", "E69F00")]
+
+        def chart(ws: Any) -> tuple[Any, str]:
+            bar = BarChart()
+            bar.type = "bar"
+            bar.grouping = "stacked"
+            bar.overlap = 100
+            bar.gapWidth = 60
+            bar.title = "Earned, pool award, unearned and forfeited per MCP"
+            bar.y_axis.title = "Dollars (millions)"
+            bar.y_axis.number_format = '"$"#,##0,,"M"'
+            bar.y_axis.majorGridlines = None
+            for name, colour in series:
+                data = Reference(ws, min_col=column[name], min_row=header_row, max_row=last_data)
+                bar.add_data(data, titles_from_data=True)
+                bar.series[-1].graphicalProperties.solidFill = colour
+                bar.series[-1].graphicalProperties.line.solidFill = colour
+            bar.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_data))
+            # First MCP at the top, the dollar axis along the bottom; both axes shown.
+            bar.x_axis.scaling.orientation = "maxMin"
+            bar.y_axis.crosses = "max"
+            bar.x_axis.delete = False
+            bar.y_axis.delete = False
+            bar.legend.position = "b"
+            bar.width = 26.0
+            bar.height = min(60.0, max(8.0, 3.5 + 0.6 * len(rows)))
+            return bar, f"A{chart_row}"
+
+        sheet.charts.append(chart)
+    return sheet
+
+
+def allocation_sheet(result: YearResult) -> Sheet:
+    """Every cell of the allocation: MCP, county, payment, priority area, amount, forfeited."""
+    sheet = Sheet("Allocation")
+    names = ["MCP", "County", "Payment", "Priority area", "Amount", "Forfeited"]
+    styles: tuple[Style, ...] = (None, None, "center", "center", "money", "center")
+    sheet.header(names, styles)
+    for c in result.allocation.cells:
+        sheet.add((c.mcp, c.county, c.payment, c.priority_area, c.amount, yes_no(c.forfeited)), styles)
+    sheet.auto_filter = f"A1:F{sheet.next_row - 1}"
+    return sheet
+
+
+def scores_sheet(result: YearResult) -> Sheet:
+    """Every measure row of every score, the reason in words."""
+    sheet = Sheet("Scores")
+    names = [
+        "MCP",
+        "Submission",
+        "Measure",
+        "County",
+        "Priority area",
+        "Kind",
+        "Mandatory",
+        "Reported",
+        "Points earned",
+        "Points possible",
+        "Worth",
+        "Reason",
+    ]
+    styles: tuple[Style, ...] = (
+        None, "center", None, None, "center", None, None, None, "number", "number", "money", None
+    )  # fmt: skip
+    sheet.header(names, styles)
+    add = sheet.rows.append  # the hot loop: rows are built exactly as Sheet.add would
+    for score in result.scores:
+        mcp, submission = score.mcp, score.submission
+        for m in score.measures:
+            add(
+                (
+                    (
+                        mcp,
+                        submission,
+                        m.measure,
+                        m.county,
+                        m.priority_area,
+                        m.kind,
+                        "yes" if m.mandatory else "no",
+                        "yes" if m.reported else "no",
+                        m.points_earned,
+                        m.points_possible,
+                        m.worth,
+                        m.reason,
+                    ),
+                    styles,
+                )
+            )
+    sheet.auto_filter = f"A1:L{sheet.next_row - 1}"
+    sheet.max_width[12] = 90.0
+    return sheet
+
+
+def pool_sheet(result: YearResult) -> Sheet:
+    """The pool's sources, then per MCP eligibility, performance and award, then the rounds."""
+    pool = result.pool
+    sheet = Sheet("Pool")
+    sources: tuple[Style, ...] = ("money", "money", "money", "money_bold", "money", "money", "money", "center")
+    sheet.header(
+        ["Unearned", "Forfeited", "Recouped pooled", "Pool", "Awarded", "Retained", "Recouped in all", "Method"],
+        sources,
+    )
+    sheet.add(
+        [
+            pool.unearned,
+            pool.forfeited,
+            pool.recouped_pooled,
+            pool.pool,
+            pool.awarded,
+            pool.retained,
+            pool.recouped_total,
+            pool.method,
+        ],
+        sources,
+    )
+    sheet.blank()
+    names = [
+        "MCP",
+        "Eligible",
+        "Performance",
+        "Targets met",
+        "Target pairs",
+        "Max allocation",
+        "Earned",
+        "Room",
+        "Award",
+        "Capped",
+        "Reasons",
+        "Performance note",
+    ]
+    room = "money+right"  # a number, or "no cap"
+    styles: tuple[Style, ...] = (
+        None, "center", "performance", "number", "number", "money", "money", room, "money", "center", None, None
+    )  # fmt: skip
+    header_row = sheet.header(names, styles)
+    for p in pool.plans:
+        sheet.add(
+            [
+                p.mcp,
+                yes_no(p.eligible),
+                rounded6(p.performance.value),
+                p.performance.met,
+                p.performance.pairs,
+                p.max_allocation,
+                p.earned,
+                p.room if p.room is not None else "no cap",
+                p.award,
+                yes_no(p.capped),
+                "; ".join(p.reasons),
+                p.performance.note,
+            ],
+            styles,
+        )
+    sheet.freeze = f"B{header_row + 1}"
+    sheet.print_titles = f"{header_row}:{header_row}"
+    sheet.auto_filter = f"A{header_row}:{get_column_letter(len(names))}{sheet.next_row - 1}"
+    sheet.max_width[11] = 80.0
+    sheet.blank()
+    sheet.line("Rounds: the pool split by max allocation × performance; a plan given more than its room", "bold")
+    sheet.line("gets exactly its room and leaves, and what is left is split again among the others.")
+    if pool.rounds:
+        rounds: tuple[Style, ...] = ("center", None, "money", "money", "center")
+        sheet.header(["Round", "MCP", "Round amount", "Share", "Capped"], rounds)
+        for r in pool.rounds:
+            for mcp, share in r.shares:
+                sheet.add([r.number, mcp, r.amount, share, yes_no(mcp in r.capped)], rounds)
+    else:
+        sheet.line("No rounds: no eligible MCP has a performance above 0, so the whole pool is retained.")
+    return sheet
+
+
+def reconciliation_sheet(result: YearResult) -> Sheet:
+    """``funding = earned − recouped + pool awarded + retained``, one row each, to the cent."""
+    rec = result.reconciliation
+    sheet = Sheet("Reconciliation")
+    sheet.header(["Item", "Amount", "How"], (None, "money", None))
+    accounted = rec.earned - rec.recouped + rec.pool_awarded + rec.retained
+    rows: list[tuple[str, Decimal, str]] = [
+        ("Funding", rec.funding, "the program year's funding (program.yaml)"),
+        ("Earned", rec.earned, "every MCP, county, payment and area, before recoupment"),
+        ("Recouped", rec.recouped, "taken back from the interim payment: subtracted"),
+        ("Pool awarded", rec.pool_awarded, "high-performance pool awards"),
+        ("Retained", rec.retained, "kept by the state: the three parts below"),
+        ("Retained: pool unplaced", rec.retained_from_pool, "pool nobody could take (no eligible MCP, or caps)"),
+        ("Retained: unallocated", rec.unallocated, "funding a DHCS allocation table left unallocated"),
+        ("Retained: recouped not pooled", rec.recouped_kept, "recouped dollars the program does not pool"),
+        ("Earned − recouped + pool awarded + retained", accounted, "must equal the funding"),
+        ("Difference", rec.funding - accounted, "funding − the line above"),
+    ]
+    for item, amount, how in rows:
+        bold = item in ("Funding", "Earned − recouped + pool awarded + retained")
+        sheet.add([item, amount, how], ("bold" if bold else None, "money_bold" if bold else "money", None))
+    sheet.add(["Balanced", rec.balanced, "TRUE when the difference is 0.00"], ("bold", "boolean", None))
+    sheet.auto_filter = f"A1:C{sheet.next_row - 1}"
+    return sheet
+
+
+def sources_sheet(
+    result: YearResult, *, notes: Sequence[str], sources: Sequence[SourceFile], workbooks: Sequence[str]
+) -> Sheet:
+    """The files, their sha256, the parameters used with their APL reference, and the notes."""
+    ms, program = result.ms, result.ms.program
+    sheet = Sheet("Sources")
+    sheet.header(["Kind", "Name", "Value", "SHA-256", "Reference"])
+    plain: tuple[Style, ...] = (None,) * 5
+    sheet.add(["measure set", ms.program_source.path, "program.yaml", ms.program_source.sha256, None], plain)
+    for number, source in sorted(ms.submission_sources.items()):
+        sheet.add(["measure set", source.path, f"submission {number}", source.sha256, None], plain)
+    for source in sources:
+        sheet.add(["data file", source.path, None, source.sha256, None], plain)
+    filed = {s.source: f"{s.mcp}, submission {s.submission}" for s in result.scores if s.source is not None}
+    for workbook in workbooks:
+        sheet.add(["workbook", workbook, filed.get(workbook), None, None], plain)
+
+    def param(name: str, value: Any, reference: str | None, style: Style = None) -> None:
+        value_style = f"{style}+left" if style else "left"
+        sheet.add(["parameter", name, value, None, reference], (None, None, value_style, None, None))
+
+    top = cite(program.reference)
+    param("program year", program.program_year, top)
+    param("label", program.label, top)
+    param("status", program.status, top)
+    param("period", f"{program.period.start.isoformat()} to {program.period.end.isoformat()}", top)
+    param("funding", program.funding, top, "money")
+    for payment in sorted(program.payments, key=lambda p: p.id):
+        ref = cite(payment.reference) or top
+        param(f"payment {payment.id} share (paid by submission {payment.submission})", payment.share, ref, "share")
+        if payment.interim:
+            param(f"payment {payment.id} is interim (may be recouped)", "yes", ref)
+    for area in program.priority_areas:
+        param(f"area {area.id} minimum share ({area.name})", area.minimum_share, cite(area.reference) or top, "share")
+    param("flexible share", program.flexible_share, top, "share")
+    if program.community_supports_area is not None:
+        param("Community Supports area (forfeited by an MCP offering none)", program.community_supports_area, top)
+    if program.community_supports_catalog is not None:
+        param("Community Supports catalog", f"{len(program.community_supports_catalog)} names", top)
+    alloc_ref = cite(program.allocation.reference) or top
+    param("allocation method", result.allocation.method, alloc_ref)
+    dropped = {u.name for u in result.allocation.factors if u.dropped}
+    for factor in program.allocation.factors:
+        name = f"allocation factor {factor.name} weight"
+        if factor.name in dropped:
+            name += " (left out: its total over all rows is 0)"
+        param(name, factor.weight, cite(factor.reference) or alloc_ref, "share")
+    pool = program.pool
+    pool_ref = cite(pool.reference) or top
+    param("pool: minimum Community Supports offered", pool.min_community_supports, pool_ref)
+    param("pool: performance submission", pool.performance_submission, pool_ref)
+    param("pool: performance method", pool.method, pool_ref)
+    param("pool: attainment cap", pool.attainment_cap, pool_ref)
+    param("pool: recouped dollars pooled", yes_no(pool.recoupments_pooled), pool_ref)
+    for number, submission in sorted(ms.submissions.items()):
+        sub_ref = cite(submission.reference) or top
+        for area_id, entry in sorted(submission.areas.items()):
+            param(
+                f"submission {number}: area {area_id} points available",
+                entry.points_available,
+                cite(entry.reference) or sub_ref,
+            )
+    sheet.add(["report", "written by", f"ipp-calc {__version__}", None, None], plain)
+    last_table = sheet.next_row - 1
+    if ms.illustrative:
+        sheet.add(["status", ILLUSTRATIVE, None, None, None], (None, "warning", None, None, None), sized=False)
+    for note in notes:
+        sheet.add(["note", note, None, None, None], plain, sized=False)
+    sheet.auto_filter = f"A1:E{max(last_table, sheet.next_row - 1)}"
+    sheet.max_width[2] = 64.0
+    sheet.max_width[3] = 40.0
+    sheet.max_width[4] = 66.0
+    sheet.max_width[5] = 90.0  # the last column: a longer reference runs on to the right
+    return sheet
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _text(value: str) -> str:
+    """Text as it may go into a cell: no characters a workbook cannot hold, no formula."""
+    if _ILLEGAL.search(value):
+        value = _ILLEGAL.sub("", value)
+    text: str = neutralise(value)
+    return text
+
+
+class _RowWriter:
+    """Turns a row of values into what ``ws.append`` takes: plain values, and ``WriteOnlyCell``s
+    where a style applies. Each style is resolved once per sheet, then copied (the cheap part of
+    styling a cell), which matters on a Scores sheet of tens of thousands of rows."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.protos: dict[str, Any] = {}
+
+    def style_of(self, style: str) -> Any:
+        proto = self.protos.get(style)
+        if proto is None:
+            cell = WriteOnlyCell(self.ws)
+            for attribute, setting in _settings(style).items():
+                setattr(cell, attribute, setting)
+            proto = self.protos[style] = cell._style
+        return proto
+
+    def cell(self, value: Any, style: Style, *, text: bool = False) -> Any:
+        cell = WriteOnlyCell(self.ws, value)
+        if text:
+            cell.data_type = "s"
+        if style is not None and _settings(style):
+            cell._style = copy(self.style_of(style))
+        return cell
+
+    def row(self, values: Iterable[Any], styles: Sequence[Style] | None) -> list[Any]:
+        out: list[Any] = []
+        for i, value in enumerate(values):
+            style = styles[i] if styles is not None else None
+            if isinstance(value, str):
+                value = _text(value)
+                if value in _ERROR_CODES:  # "#N/A" in a plans.csv is a name, not an error value
+                    out.append(self.cell(value, style, text=True))
+                    continue
+            if style is None or value is None or not _settings(style):
+                out.append(value)
+            else:
+                out.append(self.cell(value, style))
+        return out
+
+
+def _save(sheets: Sequence[Sheet], stream: BinaryIO) -> None:
+    """Stream every sheet into a write-only workbook and save it to ``stream``."""
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"ipp-calc {__version__}"
+    wb.properties.title = "CalAIM IPP year report"
+    try:
+        for sheet in sheets:
+            ws = wb.create_sheet(sheet.title)
+            for index, width in enumerate(sheet.widths(), 1):  # before the first row
+                ws.column_dimensions[get_column_letter(index)].width = width
+            if sheet.freeze:
+                ws.freeze_panes = sheet.freeze
+            ws.page_setup.orientation = "landscape"
+            ws.page_setup.fitToWidth = 1  # printed one page wide, as many pages tall as it takes
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            if sheet.print_titles:
+                ws.print_title_rows = sheet.print_titles
+            writer = _RowWriter(ws)
+            append, row = ws.append, writer.row
+            for values, styles in sheet.rows:
+                append(row(values, styles))
+            if sheet.auto_filter:
+                ws.auto_filter.ref = sheet.auto_filter
+            for make in sheet.charts:
+                chart, anchor = make(ws)
+                ws.add_chart(chart, anchor)
+        wb.save(stream)
+    except BaseException:
+        _discard(wb)
+        raise
+
+
+def _discard(wb: Any) -> None:
+    """Remove the temporary files openpyxl's write-only sheets stream their rows into (in the
+    system temp folder), which it would otherwise leave until the interpreter exits."""
+    for ws in getattr(wb, "worksheets", ()):
+        writer = getattr(ws, "_writer", None)
+        if writer is None:
+            continue
+        for stream in (getattr(ws, "_rows", None), writer.xf):  # rows first: they write into xf
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+        with contextlib.suppress(Exception):
+            writer.cleanup()
