@@ -473,7 +473,9 @@ def test_a_factor_that_totals_zero_is_dropped_and_the_other_weights_are_rescaled
 
 
 def test_the_dropped_factor_note_reaches_the_cli_output(run_cli: RunCli, worked_example: WorkedExample) -> None:
-    write(worked_example.plans, "mcp,county,member_months,revenue,wpc,hhp\nA,Kern,100,300,no,no\nB,Kern,300,100,no,no\n")
+    write(
+        worked_example.plans, "mcp,county,member_months,revenue,wpc,hhp\nA,Kern,100,300,no,no\nB,Kern,300,100,no,no\n"
+    )
     code, out, err = run_cli(worked_example.argv("--format", "json"))
     assert code == 0, err
     document = json.loads(out)
@@ -491,6 +493,7 @@ def test_a_plans_table_whose_factors_are_all_zero_is_bad_input_not_an_internal_e
     write(worked_example.plans, "mcp,county,member_months,revenue,wpc,hhp\nA,Kern,0,0,no,no\nB,Kern,0,0.00,yes,no\n")
     code, out, err = run_cli(worked_example.argv())
     assert code == 2, err
+    assert out == ""
     assert len(err.splitlines()) == 1 and "[no-allocation]" in err and "plans.csv" in err
 
 
@@ -601,7 +604,8 @@ def elections_for(draw: st.DrawFn, mcps: list[str]) -> dict[str, dict[str, Any]]
         targets = [a for a in areas if D(flexible.get(a, "0")) > 0]
         if draw(st.booleans()) and targets:
             to = draw(st.sampled_from(targets))
-            sources = [a for a in MINIMUMS if a != to and base[a] > 0]
+            # without Community Supports, area 3 is forfeited: no exception may take share out of it
+            sources = [a for a in MINIMUMS if a != to and base[a] > 0 and (offers or a != 3)]
             if sources:
                 source = draw(st.sampled_from(sources))
                 moved = draw(st.integers(1, base[source]))
@@ -698,7 +702,9 @@ def plans_csv(rows: list[PlanRow]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["mcp", "county", "member_months", "revenue", "wpc", "hhp"])
     for r in rows:
-        writer.writerow([r.mcp, r.county, r.member_months, r.revenue, "yes" if r.wpc else "no", "yes" if r.hhp else "no"])
+        writer.writerow(
+            [r.mcp, r.county, r.member_months, r.revenue, "yes" if r.wpc else "no", "yes" if r.hhp else "no"]
+        )
     return buffer.getvalue()
 
 
@@ -718,9 +724,7 @@ def elections_yaml(entries: dict[str, dict[str, Any]], order: list[str]) -> str:
 def program_yaml(original: str, funding: int, weights: tuple[str, str, str]) -> str:
     text = re.sub(r'(?m)^funding: "[^"]*"$', f'funding: "{from_cents(funding)}"', original)
     for name, weight in zip(("member_months", "revenue", "pilot_member_months"), weights, strict=True):
-        text, count = re.subn(
-            rf'\{{name: {name}, weight: "[^"]*"\}}', f'{{name: {name}, weight: "{weight}"}}', text
-        )
+        text, count = re.subn(rf'\{{name: {name}, weight: "[^"]*"\}}', f'{{name: {name}, weight: "{weight}"}}', text)
         assert count == 1, f"program.yaml's {name} factor line has changed shape"
     return text
 
@@ -792,4 +796,3 @@ def test_the_property_generators_can_make_every_kind_of_election() -> None:
 
     collect()
     assert seen == {"forfeit", "offers", "exception", "split"}
-

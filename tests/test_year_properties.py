@@ -116,7 +116,11 @@ def elections_for(draw: st.DrawFn, ms: MeasureSet, mcp: str) -> Election:
         to = next(iter(flexible))
         minimum = {a.id: a.minimum_share for a in prog.priority_areas}
         sources = [
-            a for a in prog.area_ids if a != to and minimum[a] + Decimal(flexible.get(a, "0")) >= Decimal("0.05")
+            a
+            for a in prog.area_ids
+            if a != to
+            and minimum[a] + Decimal(flexible.get(a, "0")) >= Decimal("0.05")
+            and (supports or a != prog.community_supports_area)  # a forfeited area cannot give share
         ]
         if sources:
             doc["exception"] = {"approved": True, "from": draw(st.sampled_from(sources)), "to": to, "share": "0.05"}

@@ -69,6 +69,16 @@ def election_problems(program: Program, mcp: str, election: Election) -> list[Pr
             )
         )
     exc = election.exception
+    if exc is not None and cs_area is not None and not election.community_supports and exc.from_ == cs_area:
+        problems.append(
+            Problem(
+                mcp,
+                "election",
+                f"offers no Community Supports, so its area-{cs_area} share is forfeited; an exception may not "
+                "move share out of it",
+                ("exception", "from"),
+            )
+        )
     if exc is not None:
         if not exc.approved:
             problems.append(

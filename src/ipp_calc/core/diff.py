@@ -89,7 +89,8 @@ def sort_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
     return tuple(sorted(changes, key=Change.sort_key))
 
 
-#: (submission, measure id) → how many filed workbooks answered it (any county).
+#: (submission, measure id) → how many filed workbooks answered it (any county); the key
+#: (submission, "") holds how many workbooks were filed for the submission.
 Answered = Mapping[tuple[int, str], int]
 
 
@@ -402,8 +403,8 @@ def answer_type(m: Measure) -> str:
 def _answered_text(answered: Answered | None, submission: int, measure: str) -> str:
     if answered is None:
         return ""
-    count = answered.get((submission, measure), 0)
-    return f" ({count} filed workbook{'s' if count != 1 else ''} answered it)"
+    count, filed = answered.get((submission, measure), 0), answered.get((submission, ""), 0)
+    return f" ({count} of {filed} filed workbook{'s' if filed != 1 else ''} answered it)"
 
 
 def _submission_changes(old: Submission, new: Submission, file: str, answered: Answered | None) -> list[Change]:
@@ -658,9 +659,11 @@ def refit_filed(
 
 
 def answered_counts(filed: Iterable[FilledSubmission]) -> dict[tuple[int, str], int]:
-    """(submission, measure id) → how many workbooks gave it a non-blank answer."""
+    """(submission, measure id) → how many workbooks gave it a non-blank answer; (submission, "")
+    → how many workbooks were filed for the submission."""
     counts: Counter[tuple[int, str]] = Counter()
     for sub in filed:
+        counts[(sub.submission, "")] += 1
         for measure in {a.measure for a in sub.answers.values() if a.value is not None}:
             counts[(sub.submission, measure)] += 1
     return dict(counts)

@@ -9,6 +9,7 @@ parts goes through :func:`split`, the largest-remainder method of RULES.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -62,16 +63,13 @@ def money_text(amount: Decimal) -> str:
 
 
 def parse_money(text: str) -> Decimal:
-    """Read a money amount written as text (``"600000000.00"``, ``"1,234.5"`` is refused).
+    """Read a money amount written as text (``"600000000.00"``; ``"1,234.5"`` and ``"1E+6"`` are
+    refused: a thousands separator or an exponent usually means a spreadsheet reformatted the
+    number, and ``1.23457E+11`` has already lost digits).
 
     Raises ``ValueError`` with a short reason; loaders add the file and line.
     """
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        raise ValueError(f"{text!r} is not an amount of money") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not a finite amount")
+    value = _plain_number(text, "an amount of money")
     if abs(value) >= MAX_MONEY:
         raise ValueError(f"{text!r} is too large (the limit is {MAX_MONEY:,} dollars)")
     if value != value.quantize(CENT):
@@ -80,14 +78,24 @@ def parse_money(text: str) -> Decimal:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """Read an exact number written as text (a share, a threshold, a target)."""
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        raise ValueError(f"{text!r} is not a number") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not a finite number")
+    """Read an exact number written as text (a share, a threshold, a target, member months)."""
+    value = _plain_number(text, "a number")
+    if abs(value) >= MAX_MONEY * 1000:
+        raise ValueError(f"{text!r} is too large")
     return value
+
+
+_PLAIN = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _plain_number(text: str, what: str) -> Decimal:
+    """Digits, an optional sign and decimal point: nothing Decimal would also take (NaN, 1e3)."""
+    if not isinstance(text, str) or not _PLAIN.fullmatch(text.strip()):
+        raise ValueError(f"{text!r} is not {what} (write plain digits, like 1234.50)")
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise ValueError(f"{text!r} is not {what}") from None
 
 
 def split(amount: Decimal, weights: Mapping[K, Exact]) -> dict[K, Decimal]:

@@ -21,7 +21,7 @@ from ipp_calc.core.models import Election, PlanRow, Program, SourceFile, TableRo
 from ipp_calc.core.money import parse_decimal, parse_money
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.measures import display_path, sha256_of
-from ipp_calc.io.yamlload import parse_yaml, read_text, validate
+from ipp_calc.io.yamlload import dotted, parse_yaml, read_text, validate
 
 PLANS_COLUMNS = ("mcp", "county", "member_months", "revenue", "wpc", "hhp")
 PLANS_OPTIONAL = ("capitation",)
@@ -152,8 +152,8 @@ class _Cells:
             return Decimal(0)
         try:
             amount = parse_money(value)
-        except ValueError:
-            self._bad(column, f"{column} {value!r} is not an amount; write a plain number like 1234.50")
+        except ValueError as exc:
+            self._bad(column, f"{column}: {exc}")
             return Decimal(0)
         if amount < 0:
             self._bad(column, f"{column} {value} is negative")
@@ -163,8 +163,8 @@ class _Cells:
         value = self.row.values[column]
         try:
             number = parse_decimal(value)
-        except ValueError:
-            self._bad(column, f"{column} {value!r} is not a number")
+        except ValueError as exc:
+            self._bad(column, f"{column}: {exc}")
             return Decimal(0)
         if number < 0:
             self._bad(column, f"{column} {value} is negative")
@@ -363,7 +363,7 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
                 f"MCP {mcp}: {problem.message}",
                 file=display,
                 line=doc.line_of((mcp, *problem.path)),
-                key=".".join(str(p) for p in (mcp, *problem.path)),
+                key=dotted((mcp, *problem.path)),
             )
     for mcp in sorted(known - set(elections)):
         found.add("missing-mcp", f"MCP {mcp!r} is in plans.csv but has no entry here", file=display, line=1, key=mcp)

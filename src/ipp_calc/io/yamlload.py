@@ -146,7 +146,7 @@ class _Builder:
         self.doc.lines.setdefault(path, line)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTIONS:
             # An explicit tag (!!python/object, !!set, !!omap) would mean something else elsewhere.
-            where = _dotted(path) or None
+            where = dotted(path) or None
             self.found.add("yaml-type", f"unsupported tag {node.tag}", file=self.doc.file, line=line, key=where)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -166,7 +166,7 @@ class _Builder:
                 self.found.add("yaml-structure", "a key must be a plain value", file=self.doc.file, line=line)
                 continue
             key = self._scalar(key_node, path)
-            where = _dotted((*path, key))
+            where = dotted((*path, key))
             if key in out:
                 first = self.doc.lines.get((*path, key))
                 self.found.add(
@@ -185,7 +185,7 @@ class _Builder:
         text = node.value
         tag = node.tag
         line = node.start_mark.line + 1
-        where = _dotted(path) or None
+        where = dotted(path) or None
         if node.style in ("'", '"', "|", ">") or tag == "tag:yaml.org,2002:str":
             return text
         if tag == "tag:yaml.org,2002:null":
@@ -233,7 +233,8 @@ class _Builder:
         return text
 
 
-def _dotted(path: Path_) -> str:
+def dotted(path: Path_) -> str:
+    """A key path as the messages write it: ``alpha.flexible[3]``, ``measures[2].id``."""
     parts: list[str] = []
     for part in path:
         if isinstance(part, int) and parts and not isinstance(part, bool):
@@ -252,7 +253,19 @@ def validate(target: type[M], doc: YamlDoc, *, what: str | None = None) -> M:
     try:
         return adapter.validate_python(doc.data)
     except ValidationError as exc:
-        raise InputError(list(_findings(exc, target, doc, what))) from None
+        raise InputError(_merge_misspellings(list(_findings(exc, target, doc, what)))) from None
+
+
+def _merge_misspellings(findings: list[Finding]) -> list[Finding]:
+    """A misspelt key shows up twice: as unknown (``flexable``) and as missing (``flexible``).
+    Keep only the unknown-key finding, whose message already says "did you mean 'flexible'?"."""
+    suggested = set()
+    for f in findings:
+        if f.code == "yaml-unknown-key" and f.key and "did you mean '" in f.message:
+            name = f.message.split("did you mean '", 1)[1].split("'", 1)[0]
+            parent = f.key.rsplit(".", 1)[0] if "." in f.key else ""
+            suggested.add(f"{parent}.{name}" if parent else name)
+    return [f for f in findings if not (f.code == "yaml-missing-key" and f.key in suggested)] or findings
 
 
 def _findings(exc: ValidationError, target: Any, doc: YamlDoc, what: str | None) -> Iterator[Finding]:
@@ -265,7 +278,7 @@ def _findings(exc: ValidationError, target: Any, doc: YamlDoc, what: str | None)
             continue
         seen.add((loc, kind))
         line = doc.line_of(loc)
-        key = _dotted(loc) or what
+        key = dotted(loc) or what
         if kind == "extra_forbidden":
             allowed = _allowed_keys(target, loc[:-1])
             name = str(loc[-1])

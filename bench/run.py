@@ -1,0 +1,716 @@
+"""Benchmark of ``ipp``: a statewide year and a ten-times year, against a floor of just reading them.
+
+Why a floor: almost all of ``ipp run``'s input is the filled workbooks, and no calculator can be
+faster than reading their cells. So the same workbooks are read, cell by cell and nothing else,
+with openpyxl in ``read_only`` mode (what ``ipp`` itself uses) and with python-calamine (a Rust
+reader: what a faster reader could buy), and ``ipp run`` is reported as a multiple of each.
+
+Everything is measured as a whole process (``time.perf_counter`` around the child, its peak
+resident memory from ``os.wait4``), side by side in one run: the repetitions are interleaved
+(floor, floor, run, floor, floor, run, …) so a machine that gets busier or quieter half-way
+through shifts every figure alike, and the median of each is reported.
+
+    python bench/run.py                 # default: 5 repetitions (3 for the 10x year)
+    python bench/run.py --quick         # 3 repetitions, statewide only
+    python bench/run.py --regenerate    # rebuild the cached example years
+
+Needs the ``bench`` extra (``pip install -e '.[bench]'``) for the calamine floor; without it that
+floor is skipped and said so. Writes its markdown to ``OUT/results.md`` too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+GENERATOR = REPO / "examples" / "generate.py"
+MEASURES_PY1 = REPO / "measures" / "py1"
+DEFAULT_OUT = HERE / "out"
+
+SEED = 2022
+YEARS = {"statewide": 25, "10x": 250}  # name → MCPs (over California's 58 counties)
+
+#: The targets of the issue: (ratio key, limit, label).
+TARGETS: tuple[tuple[str, float, str], ...] = (
+    ("run_vs_openpyxl", 1.25, "`ipp run` statewide ÷ openpyxl read-only floor"),
+    ("run_vs_calamine", 2.0, "`ipp run` statewide ÷ calamine floor (stretch)"),
+    ("scale_10x", 11.0, "`ipp run` 10× ÷ statewide"),
+    ("rss_10x_mb", 250.0, "`ipp run` 10× peak RSS, MB (largest process)"),
+    ("help_s", 0.4, "`ipp --help`, s"),
+    ("check_s", 0.4, "`ipp check`, s"),
+)
+
+MB = 1024 * 1024
+
+# --------------------------------------------------------------------------- floor workers
+# Run as `python bench/run.py --floor-worker READER DIR`: a fresh process per measurement, which
+# prints one JSON line (workbooks, cells, non-empty values, in-process seconds).
+
+
+def _floor_openpyxl(paths: Sequence[Path]) -> tuple[int, int]:
+    import warnings
+
+    from openpyxl import load_workbook
+
+    cells = values = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in paths:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            try:
+                for sheet in workbook.worksheets:
+                    for row in sheet.iter_rows(values_only=True):
+                        cells += len(row)
+                        values += sum(1 for v in row if v is not None and v != "")
+            finally:
+                workbook.close()
+    return cells, values
+
+
+def _floor_calamine(paths: Sequence[Path]) -> tuple[int, int]:
+    from python_calamine import CalamineWorkbook
+
+    cells = values = 0
+    for path in paths:
+        workbook = CalamineWorkbook.from_path(str(path))
+        for name in workbook.sheet_names:
+            for row in workbook.get_sheet_by_name(name).to_python():
+                cells += len(row)
+                values += sum(1 for v in row if v is not None and v != "")
+    return cells, values
+
+
+FLOORS: dict[str, Callable[[Sequence[Path]], tuple[int, int]]] = {
+    "openpyxl": _floor_openpyxl,
+    "calamine": _floor_calamine,
+}
+
+
+def floor_worker(reader: str, data: Path) -> int:
+    paths = sorted((data / "submissions").glob("*.xlsx"))
+    # The import is the reader's, so it counts in the whole-process figure but not in-process.
+    if reader == "openpyxl":
+        import openpyxl  # noqa: F401
+    else:
+        import python_calamine  # noqa: F401
+    start = time.perf_counter()
+    cells, values = FLOORS[reader](paths)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"workbooks": len(paths), "cells": cells, "values": values, "seconds": seconds}))
+    return 0
+
+
+# --------------------------------------------------------------------------- measuring a process
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds, perf_counter around the child process, from fork to its exit
+    cpu: float  # seconds, user + system of the child and its waited-for descendants
+    maxrss: int  # bytes, peak RSS of the largest single process of the tree (wait4's ru_maxrss)
+    tree_mem: int | None  # bytes, sampled peak of the tree's summed PSS (Linux /proc), if asked
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+#: The measuring wrapper. Why not ``os.wait4`` on a child of this script directly: on Linux a
+#: process's ru_maxrss survives ``exec`` and starts from the memory of whoever forked it, so every
+#: child of this (large, after generating data) script would report at least this script's size.
+#: A small wrapper forks the target instead (``-I -S``: no site, a few MB), and reports the
+#: target's wall time, CPU time (with its reaped workers) and peak RSS from ``os.wait4``.
+WRAPPER = """
+import os, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as f:
+    f.write(f"{wall!r} {ru.ru_utime + ru.ru_stime!r} {ru.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                found.extend(int(c) for c in handle.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _pss(pid: int) -> int:
+    """A process's proportional set size: shared pages split among their sharers, so the sum of a
+    tree's PSS does not count the pages a forked worker shares with its parent twice."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_mem(roots: list[int]) -> int:
+    total, todo = 0, list(roots)
+    while todo:
+        pid = todo.pop()
+        total += _pss(pid)
+        todo.extend(_children(pid))
+    return total
+
+
+def can_sample_tree() -> bool:
+    return _pss(os.getpid()) > 0 and bool(os.listdir(f"/proc/{os.getpid()}/task"))
+
+
+def run_process(cmd: Sequence[str], *, env: dict[str, str], cwd: Path, tree: bool = False) -> Sample:
+    """Run ``cmd`` (its first item an absolute path) to completion through :data:`WRAPPER`."""
+    handle, name = tempfile.mkstemp(prefix="ipp-bench-", suffix=".txt")
+    os.close(handle)
+    report_path = Path(name)
+    try:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            wrapper = [sys.executable, "-I", "-S", "-c", WRAPPER, str(report_path), *cmd]
+            proc = subprocess.Popen(wrapper, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+            peak = [0]
+            stop = threading.Event()
+            sampler = None
+            if tree and can_sample_tree():
+
+                def sample() -> None:
+                    while not stop.wait(0.05):
+                        peak[0] = max(peak[0], _tree_mem(_children(proc.pid)))
+
+                sampler = threading.Thread(target=sample, daemon=True)
+                sampler.start()
+            proc.wait()
+            stop.set()
+            if sampler is not None:
+                sampler.join()
+            out.seek(0)
+            err.seek(0)
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
+        fields = report_path.read_text().split()
+        if proc.returncode != 0 or len(fields) != 4:
+            raise RuntimeError(f"the measuring wrapper failed (exit {proc.returncode}): {last_line(stderr)}")
+    finally:
+        report_path.unlink(missing_ok=True)
+    wall, cpu, maxrss, returncode = float(fields[0]), float(fields[1]), int(fields[2]), int(fields[3])
+    # Linux reports ru_maxrss in KiB, macOS in bytes.
+    maxrss = maxrss if sys.platform == "darwin" else maxrss * 1024
+    return Sample(
+        wall=wall,
+        cpu=cpu,
+        maxrss=maxrss,
+        tree_mem=(peak[0] or None) if sampler is not None else None,
+        returncode=returncode,
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
+@dataclass
+class Series:
+    """The repetitions of one measurement."""
+
+    samples: list[Sample] = field(default_factory=list)
+    extra: list[dict[str, Any]] = field(default_factory=list)  # floor workers' JSON lines
+    note: str = ""
+    failed: str = ""
+
+    def median(self, pick: Callable[[Sample], float]) -> float:
+        return statistics.median(pick(s) for s in self.samples)
+
+    @property
+    def wall(self) -> float:
+        return self.median(lambda s: s.wall)
+
+    @property
+    def cpu(self) -> float:
+        return self.median(lambda s: s.cpu)
+
+    @property
+    def maxrss(self) -> int:
+        return max(s.maxrss for s in self.samples)
+
+    @property
+    def tree_mem(self) -> int | None:
+        found = [s.tree_mem for s in self.samples if s.tree_mem is not None]
+        return max(found) if found else None
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        walls = [s.wall for s in self.samples]
+        return min(walls), max(walls)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ipp_bench_generate", GENERATOR)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {GENERATOR}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def fingerprint(mcps: int) -> dict[str, Any]:
+    """What the generated folder depends on: regenerated when any of it changes."""
+    digest = hashlib.sha256(GENERATOR.read_bytes())
+    for path in sorted(MEASURES_PY1.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(MEASURES_PY1).as_posix().encode())
+            digest.update(path.read_bytes())
+    return {"mcps": mcps, "seed": SEED, "sources": digest.hexdigest()}
+
+
+def ensure_year(out: Path, name: str, mcps: int, regenerate: bool) -> tuple[Path, str]:
+    """The cached example year ``out/name``; (re)generated when missing, stale or asked to."""
+    folder = out / name
+    marker = folder / ".bench.json"
+    wanted = fingerprint(mcps)
+    reason = ""
+    if regenerate:
+        reason = "--regenerate"
+    elif not marker.exists():
+        reason = "missing"
+    else:
+        try:
+            have = json.loads(marker.read_text())
+        except ValueError:
+            have = {}
+        if {k: have.get(k) for k in wanted} != wanted:
+            reason = "examples/generate.py or measures/py1 changed"
+        elif len(list((folder / "submissions").glob("*.xlsx"))) != have.get("workbooks"):
+            reason = "workbooks missing"
+    if not reason:
+        return folder, f"{name}: cached in {display(folder)}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    start = time.perf_counter()
+    generator = load_generator()
+    year = generator.generate_data(folder, mcps=mcps, seed=SEED)
+    written = generator.generate_submissions(year)
+    marker.write_text(json.dumps({**wanted, "workbooks": len(written)}) + "\n")
+    return folder, f"{name}: generated ({reason}) in {time.perf_counter() - start:.1f} s"
+
+
+def display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+def ipp_command() -> list[str]:
+    """The ``ipp`` console script next to this interpreter, else ``python -m ipp_calc``."""
+    folder = Path(sys.executable).parent
+    for name in ("ipp", "ipp.exe"):
+        if (folder / name).is_file():
+            return [str(folder / name)]
+    return [sys.executable, "-m", "ipp_calc"]
+
+
+def child_env(out: Path, bytecode: bool) -> dict[str, str]:
+    """The children's environment: by default with a bytecode cache, as an installed tool has.
+
+    The cache goes to ``OUT/pycache`` (PYTHONPYCACHEPREFIX), never into the source tree.
+    """
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(out / "pycache")
+    env.pop("FORCE_COLOR", None)
+    return env
+
+
+def has_calamine() -> bool:
+    return importlib.util.find_spec("python_calamine") is not None
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, out: Path) -> None:
+        self.args = args
+        self.out = out
+        self.tmp = out / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.env = child_env(out, not args.no_bytecode_cache)
+        self.ipp = ipp_command()
+        self.jobs = args.jobs
+        self.notes: list[str] = []
+
+    def log(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    def floor(self, reader: str, data: Path, series: Series) -> None:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--floor-worker", reader, str(data)]
+        sample = run_process(cmd, env=self.env, cwd=self.tmp)
+        if sample.returncode != 0:
+            series.failed = f"exit {sample.returncode}: {last_line(sample.stderr)}"
+            return
+        series.samples.append(sample)
+        series.extra.append(json.loads(sample.stdout.strip().splitlines()[-1]))
+
+    def ipp_run(self, data: Path, name: str, fmt: str, series: Series) -> None:
+        if fmt == "xlsx":
+            args = ["-o", str(self.tmp / f"report-{name}.xlsx")]
+        else:
+            args = ["--format", "json", "-o", str(self.tmp / f"report-{name}.json")]
+        jobs = ["--jobs", str(self.jobs)] if self.jobs else []
+        cmd = [*self.ipp, "run", "--year", "1", "--data", str(data), *jobs, *args]
+        sample = run_process(cmd, env=self.env, cwd=self.tmp, tree=True)
+        if sample.returncode not in (0, 1):  # 1: the year ran and has findings (FORMATS.md)
+            series.failed = f"exit {sample.returncode}: {last_line(sample.stderr)}"
+            return
+        if sample.returncode == 1 and not series.note:
+            series.note = "exit 1 (the year has findings; it ran to the end)"
+        series.samples.append(sample)
+
+    def startup(self, args: list[str], series: Series) -> None:
+        sample = run_process([*self.ipp, *args], env=self.env, cwd=REPO)
+        if sample.returncode != 0:
+            series.failed = f"exit {sample.returncode}: {last_line(sample.stderr)}"
+            return
+        series.samples.append(sample)
+
+    def measure_year(self, name: str, data: Path, repeat: int, formats: list[str]) -> dict[str, Series]:
+        """Interleaved repetitions of the floors and ``ipp run`` on one year."""
+        results: dict[str, Series] = {"openpyxl": Series(), "calamine": Series()}
+        for fmt in formats:
+            results[f"run-{fmt}"] = Series()
+        if not has_calamine():
+            results["calamine"].failed = "python-calamine is not installed (pip install -e '.[bench]')"
+        for rep in range(repeat):
+            self.log(f"  {name}: repetition {rep + 1}/{repeat}")
+            for reader in ("openpyxl", "calamine"):
+                if not results[reader].failed:
+                    self.floor(reader, data, results[reader])
+            for fmt in formats:
+                series = results[f"run-{fmt}"]
+                if not series.failed:
+                    self.ipp_run(data, name, fmt, series)
+        return results
+
+    def check_xlsx(self, data: Path) -> list[str]:
+        """``-o report.xlsx`` if it works here (one untimed run, also the warm-up), else JSON."""
+        probe = Series()
+        self.ipp_run(data, "probe", "xlsx", probe)
+        if not probe.failed:
+            return ["xlsx"] + (["json"] if self.args.json else [])
+        self.notes.append(
+            f"`ipp run -o report.xlsx` failed ({probe.failed}); timed `--format json -o out.json` instead"
+        )
+        return ["json"]
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def fmt_s(series: Series | None, *, spread: bool = True) -> str:
+    if series is None:
+        return "—"
+    if series.failed:
+        return f"skipped: {series.failed}"
+    if not series.samples:
+        return "—"
+    text = f"{series.wall:.3f} s"
+    if spread and len(series.samples) > 1:
+        low, high = series.spread
+        text += f" ({low:.3f}–{high:.3f})"
+    return text
+
+
+def fmt_cpu(series: Series | None) -> str:
+    if series is None or series.failed or not series.samples:
+        return "—"
+    return f"{series.cpu:.3f} s"
+
+
+def fmt_in_process(series: Series | None) -> str:
+    if series is None or series.failed or not series.extra:
+        return "—"
+    return f"{statistics.median(e['seconds'] for e in series.extra):.3f} s"
+
+
+def fmt_mb(value: int | None) -> str:
+    return "—" if value is None else f"{value / MB:.0f} MB"
+
+
+def fmt_rss(series: Series | None) -> str:
+    if series is None or series.failed or not series.samples:
+        return "—"
+    return fmt_mb(series.maxrss)
+
+
+def fmt_tree(series: Series | None) -> str:
+    if series is None or series.failed or not series.samples:
+        return "—"
+    return fmt_mb(series.tree_mem)
+
+
+def fmt_cells(year: dict[str, Series] | None) -> str:
+    if year is None:
+        return "—"
+    parts = []
+    for reader in ("openpyxl", "calamine"):
+        series = year[reader]
+        if series.extra:
+            e = series.extra[0]
+            parts.append(f"{reader} {e['cells']:,} cells / {e['values']:,} values")
+    workbooks = next((year[r].extra[0]["workbooks"] for r in ("openpyxl", "calamine") if year[r].extra), None)
+    head = f"{workbooks} workbooks; " if workbooks is not None else ""
+    return head + "; ".join(parts) if parts else "—"
+
+
+def ratio(a: Series | None, b: Series | None) -> float | None:
+    if a is None or b is None or a.failed or b.failed or not a.samples or not b.samples:
+        return None
+    return a.wall / b.wall
+
+
+def cpu_ratio(a: Series | None, b: Series | None) -> float | None:
+    if ratio(a, b) is None or a is None or b is None or b.cpu <= 0:
+        return None
+    return a.cpu / b.cpu
+
+
+def machine_line(started: datetime) -> str:
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{started:%Y-%m-%d %H:%M}, {os.cpu_count()} cores ({cpu}), {platform.platform()}, "
+        f"Python {platform.python_version()} ({platform.python_implementation()}){load}"
+    )
+
+
+def render(
+    bench: Bench,
+    years: dict[str, dict[str, Series]],
+    startup: dict[str, Series],
+    formats: list[str],
+    machine: str,
+    took: float,
+    generated: list[str],
+) -> str:
+    state = years.get("statewide")
+    tenx = years.get("10x")
+    jobs = bench.jobs or os.cpu_count()
+
+    def get(year: dict[str, Series] | None, key: str) -> Series | None:
+        return None if year is None else year.get(key)
+
+    def row(label: str, cell: Callable[[dict[str, Series] | None], str]) -> str:
+        return f"| {label} | {cell(state)} | {cell(tenx) if tenx is not None else 'not run (--quick)'} |"
+
+    lines = [
+        f"Machine: {machine}",
+        "",
+        "| measurement | statewide | 10× |",
+        "|---|---|---|",
+        row("MCPs", lambda y: "25" if y is state else "250"),
+        row("read by each floor", fmt_cells),
+    ]
+    for reader, label in (("openpyxl", "openpyxl `read_only`"), ("calamine", "python-calamine")):
+        lines += [
+            row(f"floor: {label}, whole process", lambda y, r=reader: fmt_s(get(y, r))),
+            row(f"floor: {label}, in-process reading only", lambda y, r=reader: fmt_in_process(get(y, r))),
+            row(f"floor: {label}, CPU (user+sys)", lambda y, r=reader: fmt_cpu(get(y, r))),
+            row(f"floor: {label}, peak RSS", lambda y, r=reader: fmt_rss(get(y, r))),
+        ]
+    for fmt in formats:
+        what = "-o report.xlsx" if fmt == "xlsx" else "--format json -o out.json"
+        key = f"run-{fmt}"
+        lines += [
+            row(f"`ipp run {what}` (jobs {jobs}), wall", lambda y, k=key: fmt_s(get(y, k))),
+            row(f"`ipp run {what}`, CPU (user+sys, all processes)", lambda y, k=key: fmt_cpu(get(y, k))),
+            row(f"`ipp run {what}`, peak RSS (largest process)", lambda y, k=key: fmt_rss(get(y, k))),
+            row(f"`ipp run {what}`, peak memory (tree: summed PSS, sampled)", lambda y, k=key: fmt_tree(get(y, k))),
+        ]
+    for key, label in (("help", "`ipp --help`"), ("check", "`ipp check`")):
+        series = startup.get(key)
+        lines.append(f"| {label}, wall | {fmt_s(series)} | — |")
+        lines.append(f"| {label}, CPU (user+sys) | {fmt_cpu(series)} | — |")
+        lines.append(f"| {label}, peak RSS | {fmt_rss(series)} | — |")
+
+    run_key = f"run-{formats[0]}"
+    run_label = "`ipp run`" + (" (JSON, no report workbook)" if formats[0] == "json" else "")
+    run_state, run_tenx = get(state, run_key), get(tenx, run_key)
+    values: dict[str, float | None] = {
+        "run_vs_openpyxl": ratio(run_state, get(state, "openpyxl")),
+        "run_vs_calamine": ratio(run_state, get(state, "calamine")),
+        "scale_10x": ratio(run_tenx, run_state),
+        "rss_10x_mb": None if run_tenx is None or not run_tenx.samples else run_tenx.maxrss / MB,
+        "help_s": None if not startup.get("help") or not startup["help"].samples else startup["help"].wall,
+        "check_s": None if not startup.get("check") or not startup["check"].samples else startup["check"].wall,
+    }
+    lines += ["", "| ratio / target | value | target | result |", "|---|---|---|---|"]
+    for key, limit, label in TARGETS:
+        value = values[key]
+        label = label.replace("`ipp run`", run_label)
+        unit = "" if key.endswith(("_s", "_mb")) else "×"
+        if value is None:
+            shown = "—"
+        elif key.endswith("_mb"):
+            shown = f"{value:.0f}"
+        elif key.endswith("_s"):
+            shown = f"{value:.3f}"
+        else:
+            shown = f"{value:.2f}{unit}"
+        verdict = "n/a" if value is None else ("PASS" if value <= limit else "MISS")
+        lines.append(f"| {label} | {shown} | ≤ {limit:g}{unit} | {verdict} |")
+    info = [
+        ("`ipp run` 10× ÷ openpyxl floor 10× (info)", ratio(run_tenx, get(tenx, "openpyxl"))),
+        ("`ipp run` 10× ÷ calamine floor 10× (info)", ratio(run_tenx, get(tenx, "calamine"))),
+        ("openpyxl floor ÷ calamine floor, statewide (info)", ratio(get(state, "openpyxl"), get(state, "calamine"))),
+        ("`ipp run` statewide ÷ openpyxl floor, by CPU time (info)", cpu_ratio(run_state, get(state, "openpyxl"))),
+        ("`ipp run` 10× ÷ statewide, by CPU time (info)", cpu_ratio(run_tenx, run_state)),
+    ]
+    if "json" in formats and "xlsx" in formats:
+        info.append(
+            ("`ipp run -o report.xlsx` ÷ `--format json`, statewide (info)", ratio(run_state, get(state, "run-json")))
+        )
+    for label, value in info:
+        if value is not None:
+            lines.append(f"| {label} | {value:.2f}× | | |")
+
+    repeat, repeat_10x = bench.args.repeat, bench.args.repeat_10x
+    lines += [
+        "",
+        f"Median of {repeat} repetitions (10×: {repeat_10x}), interleaved; (min–max) of the wall times in parentheses. "
+        "Whole-process figures include interpreter start-up and imports; ratios use whole-process wall times.",
+        f"Bytecode cache for the children: {'off (inherited environment)' if bench.args.no_bytecode_cache else 'on'}."
+        f" Data: {'; '.join(generated)}. Bench took {took:.0f} s.",
+    ]
+    if hasattr(os, "getloadavg"):
+        lines.append(
+            "Load average at the end: {:.2f} {:.2f} {:.2f} (other work on the machine inflates wall times;"
+            " the CPU rows are steadier).".format(*os.getloadavg())
+        )
+    for note in bench.notes:
+        lines.append(f"Note: {note}.")
+    for name, year in years.items():
+        for key, series in year.items():
+            if series.note:
+                lines.append(f"Note: {name} {key}: {series.note}.")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cache and results folder (default bench/out)")
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the example years even if cached")
+    parser.add_argument("--repeat", type=int, default=None, help="repetitions, median reported (default 5)")
+    parser.add_argument("--repeat-10x", type=int, default=None, help="repetitions of the 10× year (default 3)")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions, skip the 10× year")
+    parser.add_argument("--jobs", type=int, default=None, help="pass --jobs N to ipp run (default: ipp's own)")
+    parser.add_argument("--json", action="store_true", help="also time `ipp run --format json -o out.json`")
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="run the children in the inherited environment as is"
+    )
+    parser.add_argument("--floor-worker", nargs=2, metavar=("READER", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.repeat is None:
+        args.repeat = 3 if args.quick else 5
+    if args.repeat_10x is None:
+        args.repeat_10x = min(args.repeat, 3)
+    if args.repeat < 1 or args.repeat_10x < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if args.floor_worker:
+        reader, folder = args.floor_worker
+        return floor_worker(reader, Path(folder))
+
+    started_at, started = datetime.now(), time.perf_counter()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    bench = Bench(args, out)
+    machine = machine_line(started_at)
+    bench.log(f"machine: {machine}")
+    bench.log(f"ipp: {' '.join(bench.ipp)}")
+
+    names = ["statewide"] if args.quick else ["statewide", "10x"]
+    folders: dict[str, Path] = {}
+    generated: list[str] = []
+    for name in names:
+        folder, how = ensure_year(out, name, YEARS[name], args.regenerate)
+        folders[name] = folder
+        generated.append(how)
+        bench.log(how)
+
+    # Warm-up, untimed: start-up paths, page cache and bytecode cache (and whether -o .xlsx works).
+    bench.log("warm-up")
+    for warm in (["--help"], ["check"]):
+        run_process([*bench.ipp, *warm], env=bench.env, cwd=REPO)
+    formats = bench.check_xlsx(folders["statewide"])
+
+    startup = {"help": Series(), "check": Series()}
+    bench.log(f"start-up: {args.repeat} repetitions")
+    for _ in range(args.repeat):
+        bench.startup(["--help"], startup["help"])
+        bench.startup(["check"], startup["check"])
+
+    years: dict[str, dict[str, Series]] = {}
+    for name in names:
+        repeat = args.repeat if name == "statewide" else args.repeat_10x
+        bench.log(f"{name}: {repeat} repetitions of the floors and `ipp run` ({', '.join(formats)})")
+        years[name] = bench.measure_year(name, folders[name], repeat, formats)
+
+    text = render(bench, years, startup, formats, machine, time.perf_counter() - started, generated)
+    (out / "results.md").write_text(text)
+    print(text, end="")
+    bench.log(f"wrote {display(out / 'results.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""``ipp diff`` for people: terminal tables, a long-format CSV, and a markdown pull-request comment.
+
+Why three views of one result: a policy editor reads the table in a terminal, an auditor filters
+the CSV in a spreadsheet, and CI posts the markdown on the pull request, so the reviewer sees the
+breaking changes and every plan's dollars before merging. The JSON (``DiffReport.to_json``) is the
+result itself; these are views of it and add nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import groupby
+from typing import Any
+
+from rich.text import Text
+
+from ipp_calc.core.diff import DiffReport, Impact, Value
+from ipp_calc.core.money import CENT
+from ipp_calc.io.render import money, new_table
+
+#: The first line of the markdown, so a CI job can find and update its own earlier comment.
+MARKER = "<!-- ipp-diff -->"
+
+
+def _value(value: Value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def signed(amount: Decimal) -> str:
+    """``+1,234.50``, ``-20.00``, ``0.00``: a difference, with its sign."""
+    return ("+" if amount > 0 else "") + money(amount)
+
+
+def summary_line(report: DiffReport) -> str:
+    count = len(report.changes)
+    if not count:
+        return "no changes"
+    return f"{count} change{'s' if count != 1 else ''}, {report.breaking} breaking"
+
+
+def conservation_line(impact: Impact) -> str:
+    """Σ plan differences + Δ retained = Δ funding (0.00 when the funding is unchanged)."""
+    both = impact.plan_difference + impact.retained_difference
+    verdict = "=" if impact.conserved else "≠"
+    tail = "conserved to the cent" if impact.conserved else "NOT conserved (a bug: please report it)"
+    return (
+        f"Σ differences {signed(impact.plan_difference)} + Δ retained {signed(impact.retained_difference)} "
+        f"= {signed(both)} {verdict} Δ funding {signed(impact.funding_difference)}: {tail}"
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def diff_tables(report: DiffReport) -> list[Any]:
+    tables: list[Any] = []
+    for file, group in groupby(report.changes, key=lambda c: c.file):
+        table = new_table(
+            file,
+            ("Measure", "left"),
+            ("Field", "left"),
+            ("Old", "left"),
+            ("New", "left"),
+            ("Breaks", "left"),
+            ("Why", "left"),
+        )
+        for c in group:
+            table.add_row(c.measure or "", c.field, _value(c.old), _value(c.new), "yes" if c.breaking else "", c.why)
+        tables.append(table)
+    if report.impact is not None:
+        tables += impact_tables(report.impact)
+    return tables
+
+
+def impact_tables(impact: Impact) -> list[Any]:
+    plans = new_table(
+        f"Dollar impact, PY{impact.program_year}",
+        ("MCP", "left"),
+        ("New total", "right"),
+        ("Difference", "right"),
+        ("Δ earned", "right"),
+        ("Δ recouped", "right"),
+        ("Δ pool", "right"),
+    )
+    for p in impact.plans:
+        plans.add_row(
+            p.mcp,
+            money(p.new.total),
+            signed(p.difference),
+            signed(p.new.earned - p.old.earned),
+            signed(p.new.recouped - p.old.recouped),
+            signed(p.new.pool_award - p.old.pool_award),
+        )
+    plans.add_row(
+        "all plans",
+        money(sum((p.new.total for p in impact.plans), Decimal(0))),
+        signed(impact.plan_difference),
+        signed(impact.new.earned - impact.old.earned),
+        signed(impact.new.recouped - impact.old.recouped),
+        signed(impact.new.pool_awarded - impact.old.pool_awarded),
+    )
+    totals = new_table(
+        "Where the funding went",
+        ("", "left"),
+        ("Old", "right"),
+        ("New", "right"),
+        ("Difference", "right"),
+    )
+    for label, old, new in _total_rows(impact):
+        totals.add_row(label, money(old), money(new), signed(new - old))
+    totals.add_row("balanced", _yes(impact.old.balanced), _yes(impact.new.balanced), "")
+    intro = Text("Same data and workbooks under OLD and NEW; total = earned − recouped + pool award.")
+    return [intro, plans, totals, Text(conservation_line(impact))]
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
+
+
+def _total_rows(impact: Impact) -> list[tuple[str, Decimal, Decimal]]:
+    o, n = impact.old, impact.new
+    return [
+        ("earned", o.earned, n.earned),
+        ("recouped", o.recouped, n.recouped),
+        ("pool awarded", o.pool_awarded, n.pool_awarded),
+        ("retained", o.retained, n.retained),
+        ("funding", o.funding, n.funding),
+    ]
+
+
+# --------------------------------------------------------------------------- CSV
+
+CSV_HEADER = ["section", "file", "measure", "mcp", "field", "old", "new", "difference", "breaking", "why"]
+
+
+def diff_csv(report: DiffReport) -> tuple[list[str], list[list[Any]]]:
+    """One long table: ``change`` rows, then with ``--data`` ``impact`` rows (one per plan and
+    amount) and ``totals`` rows; filter on ``section`` in a spreadsheet."""
+    rows: list[list[Any]] = [
+        ["change", c.file, c.measure or "", "", c.field, _csv(c.old), _csv(c.new), "", _csv(c.breaking), c.why]
+        for c in report.changes
+    ]
+    impact = report.impact
+    if impact is not None:
+        for p in impact.plans:
+            for name in ("max_allocation", "earned", "recouped", "pool_award", "total"):
+                old, new = getattr(p.old, name), getattr(p.new, name)
+                rows.append(["impact", "", "", p.mcp, name, _amount(old), _amount(new), _amount(new - old)])
+        for label, old, new in _total_rows(impact):
+            rows.append(["totals", "", "", "", label.replace(" ", "_"), _amount(old), _amount(new), _amount(new - old)])
+    return CSV_HEADER, [row + [""] * (len(CSV_HEADER) - len(row)) for row in rows]
+
+
+def _amount(amount: Decimal) -> Decimal:
+    """Money for CSV as a number with two decimals (a negative one must not read as a formula)."""
+    return amount.quantize(CENT)
+
+
+def _csv(value: Value) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _cell(value: Any) -> str:
+    """Text safe inside a markdown table cell: pipes escaped, newlines folded."""
+    return " ".join(str(value).split()).replace("|", "\\|") or " "
+
+
+def diff_markdown(report: DiffReport) -> str:
+    """A pull-request comment: a heading, the changes (breaking ones marked ⚠), the dollars."""
+    lines = [
+        MARKER,
+        f"### ipp diff: `{report.old_label}` → `{report.new_label}`",
+        "",
+    ]
+    if report.breaking:
+        lines.append(f"**{summary_line(report)}** ⚠ submissions already filed are affected")
+    else:
+        lines.append(f"**{summary_line(report)}**")
+    lines.append("")
+    for note in report.notes:
+        lines.append(f"> {_cell(note)}")
+    if report.notes:
+        lines.append("")
+    if report.changes:
+        lines += [
+            "| | File | Measure | Field | Old | New | Why |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for c in report.changes:
+            mark = "⚠ **breaking**" if c.breaking else ""
+            lines.append(
+                f"| {mark} | {_cell(c.file)} | {_cell(c.measure or '')} | {_cell(c.field)} | "
+                f"{_cell(_value(c.old))} | {_cell(_value(c.new))} | {_cell(c.why)} |"
+            )
+        lines.append("")
+    if report.impact is not None:
+        lines += _impact_markdown(report.impact)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _impact_markdown(impact: Impact) -> list[str]:
+    lines = [
+        f"#### Dollar impact, PY{impact.program_year}",
+        "",
+        "Same data and workbooks, run under the old and the new measure set (total = earned − recouped + pool).",
+        "",
+        "| MCP | Old total | New total | Difference | Δ earned | Δ recouped | Δ pool |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in impact.plans:
+        lines.append(
+            f"| {_cell(p.mcp)} | {money(p.old.total)} | {money(p.new.total)} | **{signed(p.difference)}** | "
+            f"{signed(p.new.earned - p.old.earned)} | {signed(p.new.recouped - p.old.recouped)} | "
+            f"{signed(p.new.pool_award - p.old.pool_award)} |"
+        )
+    old_sum = sum((p.old.total for p in impact.plans), Decimal(0))
+    new_sum = sum((p.new.total for p in impact.plans), Decimal(0))
+    lines.append(
+        f"| **all plans** | {money(old_sum)} | {money(new_sum)} | **{signed(impact.plan_difference)}** | "
+        f"{signed(impact.new.earned - impact.old.earned)} | {signed(impact.new.recouped - impact.old.recouped)} | "
+        f"{signed(impact.new.pool_awarded - impact.old.pool_awarded)} |"
+    )
+    lines += [
+        "",
+        "| | Old | New | Difference |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, old, new in _total_rows(impact):
+        lines.append(f"| {label} | {money(old)} | {money(new)} | {signed(new - old)} |")
+    lines.append(f"| balanced | {_yes(impact.old.balanced)} | {_yes(impact.new.balanced)} | |")
+    lines += ["", f"**Totals:** {conservation_line(impact)}.", ""]
+    return lines
