@@ -193,6 +193,12 @@ def load_measure_set(measures: Path | None, year: int) -> Any:
     return ms
 
 
+def measure_ids(ms: Any) -> set[str]:
+    from ipp_calc.io.year_loader import measure_ids as ids
+
+    return ids(ms)
+
+
 def illustrative_notes(ms: Any) -> list[str]:
     """The one line every report made with an illustrative measure set or example data carries."""
     if ms.illustrative:
@@ -320,7 +326,7 @@ def template(
     targets = None
     inputs: list[Path] = []
     if data is not None:
-        folder = read_data_folder(data, ms.program, need_elections=False)
+        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
         inputs = data_inputs(data)
         if mcp not in folder.mcps:
             raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
@@ -400,7 +406,7 @@ def score(
     if data is not None:
         from dataclasses import replace
 
-        folder = read_data_folder(data, ms.program, need_elections=False)
+        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
         inputs += data_inputs(data)
         if filled.mcp not in folder.mcps:
             raise InputError(

@@ -201,8 +201,12 @@ def eligibility_reasons(ms: MeasureSet, mcp: str, scores: Sequence[ScoreResult],
 
 
 def recoupment(ms: MeasureSet, election: Election, scores: Sequence[ScoreResult]) -> Decimal:
-    """RULES.md section 7: DHCS's recoupment fraction × the MCP's earned interim-payment dollars."""
-    interim = {p.id for p in ms.program.payments if p.interim}
+    """RULES.md section 7: DHCS's recoupment fraction × the MCP's earned Payment 1 dollars.
+
+    Payment 1 is the payment marked ``interim: true``; a program year that marks none recoups
+    from its first payment (the lowest id), as the letter's Payment 1 is the first.
+    """
+    interim = {p.id for p in ms.program.payments if p.interim} or {min(p.id for p in ms.program.payments)}
     earned = total(d.earned for s in scores for d in (s.dollars or ()) if d.payment in interim)
     return round_cents(Fraction(election.recoupment) * Fraction(earned))
 

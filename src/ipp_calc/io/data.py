@@ -284,8 +284,10 @@ def read_table(
 
 
 def read_targets(
-    folder: Path, plans: Sequence[PlanRow] | None = None
+    folder: Path, plans: Sequence[PlanRow] | None = None, measure_ids: set[str] | None = None
 ) -> tuple[tuple[TargetRow, ...], SourceFile] | None:
+    """``targets.csv``, when present; a target for an unknown MCP, county or measure is an error
+    (a typo there would silently leave a plan without its approved target)."""
     path = folder / "targets.csv"
     if not path.exists():
         return None
@@ -311,6 +313,16 @@ def read_targets(
             )
             continue
         seen[key] = row.line
+        if measure_ids is not None and measure not in measure_ids:
+            close = difflib.get_close_matches(measure, sorted(measure_ids), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            found.add(
+                "unknown-measure",
+                f"measure {measure!r} is not in the program year's measure set{hint}",
+                file=display,
+                line=row.line,
+                key="measure",
+            )
         if mcps is not None and mcp not in mcps:
             found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=row.line, key="mcp")
         elif known is not None and county != "All" and (mcp, county) not in known:
@@ -374,7 +386,9 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
 # --------------------------------------------------------------------------- the folder
 
 
-def read_data_folder(folder: Path, program: Program, *, need_elections: bool = True) -> DataFolder:
+def read_data_folder(
+    folder: Path, program: Program, *, need_elections: bool = True, measure_ids: set[str] | None = None
+) -> DataFolder:
     """Read and cross-check a data folder for one program year."""
     if not folder.is_dir():
         raise InputError(Finding("file-not-found", "no such data folder", file=display_path(folder)))
@@ -389,7 +403,7 @@ def read_data_folder(folder: Path, program: Program, *, need_elections: bool = T
     if table_read is not None:
         table, source = table_read
         sources.append(source)
-    targets_read = read_targets(folder, plans)
+    targets_read = read_targets(folder, plans, measure_ids)
     targets = None
     if targets_read is not None:
         targets, source = targets_read

@@ -39,6 +39,8 @@ Path_ = tuple[str | int, ...]
 _INT_12 = re.compile(r"[-+]?(0|[1-9][0-9]*)")  # a leading 0 is octal to YAML 1.1 (010 is 8)
 _FLOAT_12 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+#: libyaml's parser when PyYAML has it (about 15× faster; the node tree and marks are the same).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_NODES = 200_000  # refuses alias bombs ("billion laughs") long before memory runs out
 _MAX_BYTES = 5_000_000
 
@@ -92,7 +94,7 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
     if "\x00" in text:
         raise InputError(Finding("file-unreadable", "contains NUL bytes: not a YAML text file", file=file))
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

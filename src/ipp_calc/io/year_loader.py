@@ -50,22 +50,36 @@ def workbook_paths(folder: Path) -> tuple[list[Path], list[Finding]]:
     return paths, notes
 
 
-def _read_one(args: tuple[Path, str, Path | None, int, bool]) -> FilledSubmission:
-    """Read one workbook (runs in a worker process when reading in parallel)."""
+#: The measure set a worker process reads against, set once per worker by :func:`_init_worker`.
+_WORKER_MS: MeasureSet | None = None
+
+
+def _init_worker(ms: MeasureSet) -> None:
+    global _WORKER_MS
+    _WORKER_MS = ms
+
+
+def _read_one(path: Path, display: str, ms: MeasureSet, measures_root: Path, allow: bool) -> FilledSubmission:
+    """Read one workbook against the year's measure set (loaded once, never per workbook)."""
     from ipp_calc.io.measures import load_year
     from ipp_calc.io.workbook import read_submission
 
-    path, display, measures_root, _year, allow = args
-    cache: dict[int, MeasureSet] = {}
-
-    def lookup(y: int) -> MeasureSet:
-        if y not in cache:
-            if measures_root is None:
-                raise InputError(Finding("unknown-submission", f"program year {y} is not available", file=display))
-            cache[y] = load_year(measures_root, y)
-        return cache[y]
+    def lookup(year: int) -> MeasureSet:
+        return ms if year == ms.year else load_year(measures_root, year)
 
     return read_submission(path, lookup, display=display, allow_measure_set_change=allow)
+
+
+def _read_safe(path: Path, display: str, ms: MeasureSet, root: Path, allow: bool) -> FilledSubmission | InputError:
+    try:
+        return _read_one(path, display, ms, root, allow)
+    except InputError as exc:
+        return exc
+
+
+def _read_in_worker(path: Path, display: str, root: Path, allow: bool) -> FilledSubmission | InputError:
+    assert _WORKER_MS is not None
+    return _read_safe(path, display, _WORKER_MS, root, allow)
 
 
 def read_workbooks(
@@ -77,29 +91,29 @@ def read_workbooks(
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> list[FilledSubmission | InputError]:
-    """Read every workbook, in parallel when ``jobs > 1``; results in the order of ``paths``."""
-    args = [(p, display_path(p), measures_root, ms.year, allow_measure_set_change) for p in paths]
+    """Read every workbook, in parallel when ``jobs > 1``; results in the order of ``paths``,
+    so the output does not depend on which worker finished first."""
+    allow = allow_measure_set_change
     results: list[FilledSubmission | InputError] = []
     if jobs > 1 and len(paths) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            futures = [pool.submit(_read_one_safe, a) for a in args]
+        workers = min(jobs, len(paths))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ms,)) as pool:
+            futures = [pool.submit(_read_in_worker, p, display_path(p), measures_root, allow) for p in paths]
             for done, future in enumerate(futures, start=1):
                 results.append(future.result())
                 if progress:
                     progress(done, len(paths))
     else:
-        for done, a in enumerate(args, start=1):
-            results.append(_read_one_safe(a))
+        for done, path in enumerate(paths, start=1):
+            results.append(_read_safe(path, display_path(path), ms, measures_root, allow))
             if progress:
                 progress(done, len(paths))
     return results
 
 
-def _read_one_safe(args: tuple[Path, str, Path | None, int, bool]) -> FilledSubmission | InputError:
-    try:
-        return _read_one(args)
-    except InputError as exc:
-        return exc
+def measure_ids(ms: MeasureSet) -> set[str]:
+    """Every measure id of the year, for checking the ids that targets.csv names."""
+    return {m.id for sub in ms.submissions.values() for m in sub.measures}
 
 
 def default_jobs() -> int:
@@ -116,7 +130,7 @@ def load_year_inputs(
     progress: Progress | None = None,
 ) -> LoadedYear:
     """The data folder, every workbook matched to its (MCP, submission), and notes to show."""
-    folder = read_data_folder(data, ms.program)
+    folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
     paths, notes = workbook_paths(data / "submissions")
     found = Collector()
     filed: dict[tuple[str, int], FilledSubmission] = {}
