@@ -576,3 +576,21 @@ def test_no_corruption_of_a_workbook_escapes_as_anything_but_an_input_error(
             outcomes.add(exc.first.code)
             assert exc.first.line_text().startswith(DISPLAY)
     assert "not-xlsx" in outcomes
+
+
+# --------------------------------------------------------------------------- the two readers agree
+
+
+def test_calamine_and_openpyxl_read_every_example_workbook_identically(monkeypatch: pytest.MonkeyPatch) -> None:
+    """calamine reads for speed, openpyxl is the fallback: both must give the same answers, to the
+    cell, for every filled workbook of the example year (numbers, Yes/No, tiers, blanks, targets)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "py1" / "submissions"
+    ms = measure_set(1)
+    paths = sorted(example.glob("*.xlsx"))
+    assert len(paths) == 50
+    for path in paths:
+        monkeypatch.delenv("IPP_READER", raising=False)
+        fast = read_submission(path, ms)
+        monkeypatch.setenv("IPP_READER", "openpyxl")
+        slow = read_submission(path, ms)
+        assert fast == slow, path.name

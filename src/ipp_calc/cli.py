@@ -454,7 +454,7 @@ def score(
 
 JobsOpt = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", help="Workbooks read in parallel (default: the number of cores).", min=1),
+    typer.Option("--jobs", "-j", help="Worker processes reading workbooks (default 1: measured fastest).", min=1),
 ]
 
 

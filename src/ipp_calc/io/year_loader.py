@@ -50,6 +50,9 @@ def workbook_paths(folder: Path) -> tuple[list[Path], list[Finding]]:
     return paths, notes
 
 
+#: Fewer workbooks than this per worker are read in this process: starting a worker costs more.
+MIN_PER_WORKER = 8
+
 #: The measure set a worker process reads against, set once per worker by :func:`_init_worker`.
 _WORKER_MS: MeasureSet | None = None
 
@@ -95,8 +98,10 @@ def read_workbooks(
     so the output does not depend on which worker finished first."""
     allow = allow_measure_set_change
     results: list[FilledSubmission | InputError] = []
-    if jobs > 1 and len(paths) > 1:
-        workers = min(jobs, len(paths))
+    if jobs > 1 and len(paths) >= MIN_PER_WORKER * 2:
+        import ipp_calc.io.workbook  # noqa: F401  (imported before the fork: workers inherit it)
+
+        workers = min(jobs, len(paths) // MIN_PER_WORKER)
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ms,)) as pool:
             futures = [pool.submit(_read_in_worker, p, display_path(p), measures_root, allow) for p in paths]
             for done, future in enumerate(futures, start=1):
@@ -117,7 +122,10 @@ def measure_ids(ms: MeasureSet) -> set[str]:
 
 
 def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
+    """One: measured (bench/), reading in worker processes costs more than it saves, because
+    calamine reads a statewide year's workbooks in a fraction of a second and starting workers
+    and sending results back does not. ``--jobs N`` is there for slower readers or bigger years."""
+    return 1
 
 
 def load_year_inputs(
