@@ -18,14 +18,18 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
-from ipp_calc.core.models import MeasureSet, Program, SourceFile, Submission
+from ipp_calc.core.models import MeasureSet
 from ipp_calc.errors import Collector, Finding, InputError
-from ipp_calc.io.measures import SUBMISSION_FILE, YEAR_DIR, display_path, sha256_of, year_files, year_folders
-from ipp_calc.io.yamlload import YamlDoc, parse_yaml, read_text, validate
-
-T = TypeVar("T")
+from ipp_calc.io.measures import (
+    SUBMISSION_FILE,
+    YEAR_DIR,
+    display_path,
+    measure_set_from_texts,
+    year_files,
+    year_folders,
+)
+from ipp_calc.io.yamlload import read_text
 
 GIT_TIMEOUT = 60  # seconds per git call: generous for a large repository, short of a hung CI job
 MAX_BYTES = 5_000_000  # the same limit as a YAML file read from disk
@@ -260,58 +264,16 @@ def load_tree(tree: Tree) -> LoadedTree:
 
 
 def load_year_texts(year: YearTexts) -> MeasureSet:
-    """A :class:`MeasureSet` from one folder's texts (the strict loader of ``io.measures``)."""
+    """A :class:`MeasureSet` from one folder's texts, by the strict loader of ``io.measures``."""
     found = Collector()
-    lines: dict[str, dict[tuple[str | int, ...], int]] = {}
-    program: Program | None = None
-    program_source: SourceFile | None = None
     if year.program is None:
         found.add("file-not-found", "program.yaml is missing from the measure-set folder", file=year.folder)
-    else:
-        doc = _parse(year.program, found)
-        if doc is not None:
-            lines[year.program.display] = doc.lines
-            program_source = SourceFile(year.program.display, sha256_of(year.program.text))
-            program = _validated(Program, doc, found)
-    submissions: dict[int, Submission] = {}
-    sources: dict[int, SourceFile] = {}
-    for number, file in sorted(year.submissions.items()):
-        doc = _parse(file, found)
-        if doc is None:
-            continue
-        lines[file.display] = doc.lines
-        sub = _validated(Submission, doc, found)
-        if sub is None:
-            continue
-        if sub.submission != number:
-            found.add(
-                "year-mismatch",
-                f"the file name says submission {number} but the file says {sub.submission}",
-                file=file.display,
-                line=doc.line_of(("submission",)),
-                key="submission",
-            )
-        submissions[number] = sub
-        sources[number] = SourceFile(file.display, sha256_of(file.text))
+    program = (year.program.display, year.program.text) if year.program is not None else None
+    submissions = {n: (f.display, f.text) for n, f in year.submissions.items()}
+    loaded = measure_set_from_texts(program, submissions, found)
     found.raise_if_any()
-    assert program is not None and program_source is not None
-    return MeasureSet(program, submissions, program_source, sources, lines)
-
-
-def _parse(file: FileText, found: Collector) -> YamlDoc | None:
-    try:
-        return parse_yaml(file.text, file.display)
-    except InputError as exc:
-        found.extend(exc.findings)
-        return None
-
-
-def _validated(model: type[T], doc: YamlDoc, found: Collector) -> T | None:
-    try:
-        return validate(model, doc)
-    except InputError as exc:
-        found.extend(exc.findings)
-        return None
+    assert loaded is not None
+    return loaded
 
 
 def write_year(texts: YearTexts, root: Path, year: int) -> Path:

@@ -100,28 +100,45 @@ def load_folder(folder: Path) -> MeasureSet:
 
 
 def _load_files(program_path: Path, submission_paths: dict[int, Path], found: Collector) -> MeasureSet | None:
-    """Parse and validate every file, collecting findings; None when any file failed."""
-    lines: dict[str, dict[tuple[str | int, ...], int]] = {}
-    program: Program | None = None
-    program_source: SourceFile | None = None
+    """Read every file of a year folder, then load them as text; None when any file failed."""
     program_display = display_path(program_path)
+    program: tuple[str, str] | None = None
     if not program_path.is_file():
         found.add("file-not-found", "program.yaml is missing from the measure-set folder", file=program_display)
     else:
-        parsed = _parse(program_path, program_display, found)
-        if parsed is not None:
-            text, doc = parsed
-            lines[program_display] = doc.lines
-            program_source = SourceFile(program_display, sha256_of(text))
-            program = _validated(Program, doc, found)
-    submissions: dict[int, Submission] = {}
-    sources: dict[int, SourceFile] = {}
+        program = _read(program_path, program_display, found)
+    submissions: dict[int, tuple[str, str]] = {}
     for number, path in sorted(submission_paths.items()):
         display = display_path(path)
-        parsed = _parse(path, display, found)
-        if parsed is None:
+        text = _read(path, display, found)
+        if text is not None:
+            submissions[number] = text
+    loaded = measure_set_from_texts(program, submissions, found)
+    return None if found else loaded
+
+
+def measure_set_from_texts(
+    program: tuple[str, str] | None, submissions: dict[int, tuple[str, str]], found: Collector
+) -> MeasureSet | None:
+    """The strict loader on texts: ``program`` and each submission are (display name, text), as
+    read from a folder or from a git revision (``ipp diff --base``). Every finding is collected
+    into ``found``; None when the program or any file failed."""
+    lines: dict[str, dict[tuple[str | int, ...], int]] = {}
+    program_model: Program | None = None
+    program_source: SourceFile | None = None
+    if program is not None:
+        display, text = program
+        doc = _parse(text, display, found)
+        if doc is not None:
+            lines[display] = doc.lines
+            program_source = SourceFile(display, sha256_of(text))
+            program_model = _validated(Program, doc, found)
+    subs: dict[int, Submission] = {}
+    sources: dict[int, SourceFile] = {}
+    for number, (display, text) in sorted(submissions.items()):
+        doc = _parse(text, display, found)
+        if doc is None:
             continue
-        text, doc = parsed
         lines[display] = doc.lines
         sub = _validated(Submission, doc, found)
         if sub is None:
@@ -134,17 +151,24 @@ def _load_files(program_path: Path, submission_paths: dict[int, Path], found: Co
                 line=doc.line_of(("submission",)),
                 key="submission",
             )
-        submissions[number] = sub
+        subs[number] = sub
         sources[number] = SourceFile(display, sha256_of(text))
-    if program is None or program_source is None or found:
+    if program_model is None or program_source is None:
         return None
-    return MeasureSet(program, submissions, program_source, sources, lines)
+    return MeasureSet(program_model, subs, program_source, sources, lines)
 
 
-def _parse(path: Path, display: str, found: Collector) -> tuple[str, YamlDoc] | None:
+def _read(path: Path, display: str, found: Collector) -> tuple[str, str] | None:
     try:
-        text = read_text(path, display)
-        return text, parse_yaml(text, display)
+        return display, read_text(path, display)
+    except InputError as exc:
+        found.extend(exc.findings)
+        return None
+
+
+def _parse(text: str, display: str, found: Collector) -> YamlDoc | None:
+    try:
+        return parse_yaml(text, display)
     except InputError as exc:
         found.extend(exc.findings)
         return None
