@@ -16,6 +16,8 @@ import csv
 import io
 import json
 import os
+import secrets
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -39,13 +41,21 @@ def json_text(document: Any) -> str:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV with a header row, ``\\n`` line ends, and formula-like text neutralised."""
+    """CSV with a header row, ``\\n`` line ends, and formula-like text neutralised.
+
+    Each row is written with a ``\\r\\n`` terminator that is then replaced by ``\\n``: the csv module
+    quotes a field only for the characters of its terminator, and a bare CR inside a text (which
+    every reader takes for a line break) would otherwise go out unquoted and split the row.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return buffer.getvalue()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines: list[str] = []
+    for row in (header, *([neutralise(v) for v in row] for row in rows)):
+        writer.writerow(row)
+        lines.append(buffer.getvalue()[:-2])
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(f"{line}\n" for line in lines)
 
 
 def check_output_path(output: Path, inputs: Iterable[Path]) -> None:
@@ -67,31 +77,73 @@ def check_output_path(output: Path, inputs: Iterable[Path]) -> None:
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` through a same-folder temporary file, fsync it, then ``os.replace`` it.
+    """Write ``path`` through a temporary file in the same folder, fsync it, then ``os.replace`` it.
 
-    On any failure (or a kill) the old file is untouched and the temporary file is removed
-    (a kill cannot run cleanup, but leaves only a hidden ``.ipp-*.tmp`` beside the target).
+    The slow part (``write``) goes into a file that has no name (``O_TMPFILE``, or one unlinked as
+    soon as it is made), so a failure *or a kill* leaves nothing behind. Only then does the content
+    get a hidden name beside the target (a link, or a copy where the file system cannot link), is
+    fsynced and replaces the target: the old file (or none) until that instant, the new one after.
     """
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(Finding("output-unwritable", "its folder does not exist", file=str(path)))
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".ipp-tmp", dir=folder)
+        stream, linkable = _unnamed_file(folder)
     except OSError as exc:
         raise InputError(Finding("output-unwritable", exc.strerror or str(exc), file=str(path))) from None
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
+            _publish(stream, linkable, path, folder)
+    except OSError as exc:  # a full disk, a read-only folder: bad circumstances, not a bug
+        raise InputError(Finding("output-unwritable", exc.strerror or str(exc), file=str(path))) from None
+
+
+def _unnamed_file(folder: Path) -> tuple[BinaryIO, bool]:
+    """A temporary file in ``folder`` with no name; True when it can be linked into the folder."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if flag:
+        try:
+            handle = os.open(folder, flag | os.O_RDWR, 0o600)
+        except OSError:  # a file system without O_TMPFILE
+            pass
+        else:
+            return os.fdopen(handle, "w+b"), True
+    return tempfile.TemporaryFile(dir=folder), False
+
+
+def _publish(stream: BinaryIO, linkable: bool, path: Path, folder: Path) -> None:
+    """Give the written content a hidden name beside ``path``, fsynced, and replace ``path`` with it."""
+    temp_name = str(folder / f".{path.name}.{secrets.token_hex(6)}.ipp-tmp")
+    try:
+        if not (linkable and _link(stream.fileno(), temp_name)):
+            with open(temp_name, "xb") as copy:
+                stream.seek(0)
+                shutil.copyfileobj(stream, copy, 1024 * 1024)
+                copy.flush()
+                os.fsync(copy.fileno())
         os.chmod(temp_name, 0o644)
         os.replace(temp_name, path)
-    except OSError as exc:  # a full disk, a read-only folder: bad circumstances, not a bug
-        _discard(temp_name)
-        raise InputError(Finding("output-unwritable", exc.strerror or str(exc), file=str(path))) from None
     except BaseException:
         _discard(temp_name)
         raise
+    with contextlib.suppress(OSError):  # make the rename itself durable, where folders can be fsynced
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def _link(handle: int, name: str) -> bool:
+    """Link an ``O_TMPFILE`` file into its folder (Linux, through /proc); False where that is refused."""
+    try:
+        os.link(f"/proc/self/fd/{handle}", name, follow_symlinks=True)
+    except (OSError, NotImplementedError):
+        return False
+    return True
 
 
 def _discard(temp_name: str) -> None:
