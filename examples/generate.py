@@ -301,10 +301,11 @@ def generate_submissions(
     return written
 
 
-def missing_mandatory_plan(year: GeneratedYear) -> str:
-    """The plan that leaves one mandatory answer blank: the first with no special role."""
+def missing_mandatory_plan(year: GeneratedYear) -> str | None:
+    """The plan that leaves one mandatory answer blank: the first with no special role (none
+    when every plan already has one, as in a 5-plan year)."""
     roles = set(astuple(year.special))
-    return next(mcp for mcp in year.mcps if mcp not in roles)
+    return next((mcp for mcp in year.mcps if mcp not in roles), None)
 
 
 def _answer(rng: random.Random, measure: Measure, target: Decimal | None, diligence: int) -> object:

@@ -252,3 +252,27 @@ def test_explain_shows_a_plans_chain_with_parameters_and_sources(run_cli: RunCli
         assert words in out
     code, _, err = run_cli(["explain", "--year", "1", "--mcp", "nobody", "--data", EXAMPLE, "--jobs", "1"])
     assert code == 2 and "nobody" in err
+
+
+def test_a_previous_workbook_of_another_plan_cannot_prepopulate_a_template(run_cli: RunCli, tmp_path: Path) -> None:
+    other = EXAMPLE / "submissions" / f"{PLAN}-submission-1.xlsx"
+    out = tmp_path / "t.xlsx"
+    code, _, err = run_cli(
+        [
+            "template",
+            "--year",
+            "1",
+            "--submission",
+            "1",
+            "--mcp",
+            "alpha",
+            "--counties",
+            "Alameda",
+            "--from",
+            other,
+            "-o",
+            out,
+        ]
+    )
+    assert code == 2 and f"is MCP {PLAN}'s workbook" in err and "Cover" in err
+    assert not out.exists()

@@ -354,6 +354,15 @@ def template(
         filled_before = read_submission(
             previous, lambda y: load_measure_set(measures, y), display=str(previous), allow_measure_set_change=True
         )
+        if filled_before.mcp != mcp:
+            raise InputError(
+                Finding(
+                    "cover-value",
+                    f"is MCP {filled_before.mcp}'s workbook; its answers cannot prepopulate {mcp}'s template",
+                    file=str(previous),
+                    sheet="Cover",
+                )
+            )
     from ipp_calc.io.output import check_output_path
 
     check_output_path(output, inputs)
