@@ -537,7 +537,7 @@ def render(
 ) -> str:
     state = years.get("statewide")
     tenx = years.get("10x")
-    jobs = bench.jobs or os.cpu_count()
+    jobs = bench.jobs or "default, 1"
 
     def get(year: dict[str, Series] | None, key: str) -> Series | None:
         return None if year is None else year.get(key)
