@@ -284,3 +284,26 @@ def test_later_years_cite_only_the_sources_without_invented_links() -> None:
             assert ref.href is None
             assert ref.note
             assert ref.title.startswith(("APL 21-016", "DHCS Incentive Payment Program page"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["allocate"], "Missing option '--year'"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["allocate", "--year", "one"], "Invalid value for '--year'"),
+        (["check", "--format", "xml"], "'xml' is not one of"),
+    ],
+)
+def test_a_usage_error_is_exit_2_with_one_error_line_and_no_traceback(
+    run_cli: RunCli, argv: list[str], words: str
+) -> None:
+    """Usage errors come from (typer's copy of) click, not from our catalog: still exit 2, one line."""
+    code, out, err = run_cli(argv)
+    assert code == 2 and out == ""
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and words in errors[0] and errors[0].endswith("[usage]")
+    assert "Traceback" not in err and "internal error" not in err
+    code, out, _ = run_cli([*argv, "--format", "json"] if "--format" not in argv else argv)
+    if "--format" not in argv:
+        assert code == 2 and json.loads(out)["error"]["code"] == "usage"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -37,13 +37,13 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -621,14 +621,14 @@ def explain(
 # ----------------------------------------------------------------------------- ipp diff
 
 
-class DiffFormat(str, Enum):
+class DiffFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
     markdown = "markdown"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     breaking = "breaking"
     any = "any"
     never = "never"
@@ -982,10 +982,27 @@ def report_input_error(exc: InputError, as_json: bool) -> None:
         sys.stderr.write(f"error: {exc.summary_line()} [{exc.first.code}]\n")
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """A click usage error (missing option, unknown command). Typer may vendor its own copy of
+    click, so the class is recognised by name, not imported from one particular click."""
+    return any(c.__name__ == "ClickException" for c in type(exc).__mro__) and hasattr(exc, "format_message")
+
+
+def _report_usage(exc: Exception, as_json: bool) -> None:
+    context = getattr(exc, "ctx", None)
+    if context is not None and not as_json and hasattr(exc, "param_hint"):
+        sys.stderr.write(context.get_usage() + "\n")
+    message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    if as_json:
+        from ipp_calc.io.output import json_text
+
+        sys.stdout.write(json_text({"error": {"code": "usage", "message": message, "file": None, "line": None}}))
+    else:
+        sys.stderr.write(f"error: {message} [usage]\n")
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with the contract's code; never show a traceback unless --debug."""
-    import click
-
     from ipp_calc.errors import InputError
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -994,40 +1011,33 @@ def main(argv: list[str] | None = None) -> NoReturn:
     as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:
+        # standalone_mode=False: click returns the code of typer.Exit instead of exiting, and
+        # raises usage errors for us to report in the contract's form.
         result: Any = command.main(args=args, prog_name="ipp", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        sys.stderr.write("aborted\n")
-        code = EXIT_INPUT
-    except click.ClickException as exc:
-        if isinstance(exc, click.UsageError) and exc.ctx is not None and not as_json:
-            sys.stderr.write(exc.ctx.get_usage() + "\n")
-        message = " ".join(exc.format_message().split())
-        if as_json:
-            from ipp_calc.io.output import json_text
-
-            sys.stdout.write(json_text({"error": {"code": "usage", "message": message, "file": None, "line": None}}))
-        else:
-            sys.stderr.write(f"error: {message} [usage]\n")
-        code = EXIT_INPUT
     except InputError as exc:
         if debug:
             raise
         report_input_error(exc, as_json)
+        code = EXIT_INPUT
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
         code = EXIT_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         code = 130
     except BrokenPipeError:
         code = EXIT_OK
-    except Exception as exc:  # a bug: say so in one line, never dump plan data from locals
-        if debug:
-            raise
-        sys.stderr.write(
-            f"internal error ({type(exc).__name__}): this is a bug in ipp {__version__}; "
-            "please rerun with --debug and report the traceback\n"
-        )
-        code = EXIT_BUG
+    except Exception as exc:
+        if _is_usage_error(exc):
+            _report_usage(exc, as_json)
+            code = EXIT_INPUT
+        else:  # a bug: say so in one line, never dump plan data from locals
+            if debug:
+                raise
+            sys.stderr.write(
+                f"internal error ({type(exc).__name__}): this is a bug in ipp {__version__}; "
+                "please rerun with --debug and report the traceback\n"
+            )
+            code = EXIT_BUG
     sys.exit(code)
