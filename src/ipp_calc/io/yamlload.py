@@ -99,6 +99,8 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "cannot be parsed"
+        if "nesting depth" in problem:  # libyaml's own limit: the same finding as our RecursionError
+            raise InputError(_too_deep(file)) from None
         raise InputError(Finding("yaml-syntax", f"YAML syntax: {problem}", file=file, line=line)) from None
     except yaml.YAMLError as exc:  # a reader error: bad characters
         raise InputError(Finding("yaml-syntax", f"YAML syntax: {exc}", file=file)) from None
