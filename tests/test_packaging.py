@@ -102,4 +102,6 @@ def test_the_unpacked_wheel_checks_its_own_measures_from_a_temporary_folder(whee
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"ok": true' in done.stdout
-    assert str(site / "ipp_calc" / "measures" / "py3" / "submission-5.yaml") in done.stdout
+    # The shipped sets are named measures/py<N>/… wherever pip put them (the check above proved
+    # which copy is read), so reports read the same on every machine.
+    assert '"measures/py3/submission-5.yaml"' in done.stdout

@@ -7,6 +7,7 @@ and never opens a file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -34,8 +35,26 @@ def shipped_measures_dir() -> Path:
     return here.parent.parent / "measures"
 
 
+@functools.cache
+def _shipped_root() -> Path | None:
+    try:
+        return shipped_measures_dir().resolve()
+    except OSError:
+        return None
+
+
 def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
+    """A path as the user would type it: relative to the current folder when inside it.
+
+    The measure sets shipped inside the package are named ``measures/py1/…`` wherever pip put
+    them, so reports and traces read the same on every machine (their sha256 says which copy).
+    """
+    shipped = _shipped_root()
+    if shipped is not None:
+        try:
+            return "measures/" + path.resolve().relative_to(shipped).as_posix()
+        except (ValueError, OSError):
+            pass
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
