@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -145,30 +145,27 @@ class _Cells:
 
     def money(self, column: str, *, blank_ok: bool = False) -> Decimal | None:
         value = self.row.values.get(column, "")
-        if not value:
-            if blank_ok:
-                return None
-            self._bad(column, f"{column} is empty; expected an amount like 1234.50")
-            return Decimal(0)
-        try:
-            amount = parse_money(value)
-        except ValueError as exc:
-            self._bad(column, f"{column}: {exc}")
-            return Decimal(0)
-        if amount < 0:
-            self._bad(column, f"{column} {value} is negative")
-        return amount
+        if not value and blank_ok:
+            return None
+        return self._non_negative(column, parse_money, "an amount like 1234.50")
 
     def number(self, column: str) -> Decimal:
-        value = self.row.values[column]
+        return self._non_negative(column, parse_decimal, "a number")
+
+    def _non_negative(self, column: str, parse: Callable[[str], Decimal], expected: str) -> Decimal:
+        """One cell read by ``parse``: empty, unreadable and negative values are findings."""
+        value = self.row.values.get(column, "")
+        if not value:
+            self._bad(column, f"{column} is empty; expected {expected}")
+            return Decimal(0)
         try:
-            number = parse_decimal(value)
+            parsed = parse(value)
         except ValueError as exc:
             self._bad(column, f"{column}: {exc}")
             return Decimal(0)
-        if number < 0:
+        if parsed < 0:
             self._bad(column, f"{column} {value} is negative")
-        return number
+        return parsed
 
     def yes_no(self, column: str) -> bool:
         value = self.row.values[column].lower()

@@ -438,11 +438,8 @@ def _fit_to_page_width(ws: Worksheet) -> None:
 
 
 def _cell_value(value: AnswerValue) -> Any:
-    """A Python answer as a cell value: Yes/No text, whole numbers as int, others as float.
-
-    openpyxl writes numbers with 16 significant digits whatever their type, so a float loses
-    nothing that the file could have kept; an int keeps a count exact.
-    """
+    """A Python answer as a cell value: Yes/No text, whole numbers as int, others as Decimal
+    (openpyxl writes a Decimal's digits as they are, so nothing passes through a float)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -451,7 +448,7 @@ def _cell_value(value: AnswerValue) -> Any:
         return value
     if value == value.to_integral_value() and abs(value) < Decimal(10) ** 15:
         return int(value)
-    return float(value)
+    return value
 
 
 def _area_text(measure: Measure, areas: Mapping[int, str]) -> str:
