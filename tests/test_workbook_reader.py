@@ -348,11 +348,6 @@ def _missing_header(folder: Path) -> tuple[Path, list[str]]:
     return set_cell(path, "Responses", "G1", "Answer"), [f"{DISPLAY}: Responses!1:1: no column headed 'Response'"]
 
 
-def _no_measure_set_hash(folder: Path) -> tuple[Path, list[str]]:
-    path = delete_cover_row(filled_workbook(folder), "Measure set")
-    return path, [f"{DISPLAY}: Cover: ", "does not say which measure set it was made from"]
-
-
 def _wrong_hash(folder: Path) -> tuple[Path, list[str]]:
     path = set_cover(filled_workbook(folder), "Measure set", "ab" * 32)
     now = measure_set(1).submission_sources[2].sha256[:12]
@@ -465,7 +460,6 @@ CORPUS = [
     Bad("an unknown submission", _cover("Submission", 7, "B3"), "unknown-submission"),
     Bad("an unknown program year", _unknown_year, "unknown-submission"),
     Bad("a different measure set", _wrong_hash, "measure-set-mismatch"),
-    Bad("no measure-set hash", _no_measure_set_hash, "measure-set-mismatch"),
     Bad("an old .xls", _file(xls_file, "old-style .xls"), "not-xlsx"),
     Bad("random bytes", _file(random_file, "not an .xlsx workbook"), "not-xlsx"),
     Bad("a truncated zip", _truncated, "not-xlsx"),
@@ -594,3 +588,18 @@ def test_calamine_and_openpyxl_read_every_example_workbook_identically(monkeypat
         monkeypatch.setenv("IPP_READER", "openpyxl")
         slow = read_submission(path, ms)
         assert fast == slow, path.name
+
+
+def test_a_workbook_that_names_no_measure_set_is_read_by_its_measure_ids(tmp_path: Path) -> None:
+    """A workbook made by hand has no Measure set row: it does not *differ* from the set in use,
+    so it is read (rows are matched by measure id and county, and every value still checked)."""
+    path = delete_cover_row(filled_workbook(tmp_path), "Measure set")
+    filled = read_submission(path, measure_set(1))
+    assert filled.measure_set_sha256 is None and filled.answers
+
+
+def test_a_workbook_stamped_with_the_program_files_hash_is_accepted(tmp_path: Path) -> None:
+    """Either file of the measure set identifies it; only a hash of neither is a mismatch."""
+    ms = measure_set(1)
+    path = set_cover(filled_workbook(tmp_path), "Measure set", ms.program_source.sha256)
+    assert read_submission(path, ms).answers
