@@ -796,3 +796,26 @@ def test_the_property_generators_can_make_every_kind_of_election() -> None:
 
     collect()
     assert seen == {"forfeit", "offers", "exception", "split"}
+
+
+def test_an_election_that_leaves_out_community_supports_forfeits_nothing() -> None:
+    """Only `community_supports: []` says an MCP offers none; leaving the key out says nothing,
+    so area 3 keeps its share (and the pool, which needs three named, will not count it)."""
+    silent = Election.model_validate({"flexible": {3: "0.30"}})
+    assert election_problems(program(), "A", silent) == []  # electing area 3 is allowed
+    result = allocate(program(), WORKED_ROWS, {"A": silent, "B": election({1: "0.30"})})
+    assert all(not c.forfeited for c in result.cells)
+    a_plan = result.plan("A")
+    assert a_plan is not None and a_plan.forfeited == 0
+
+
+def test_a_bare_number_as_an_mcp_id_in_elections_is_that_id_as_text(run_cli: RunCli, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "plans.csv").write_text("mcp,county,member_months,revenue,wpc,hhp\n101,Alameda,300,200.00,yes,no\n")
+    (data / "elections.yaml").write_text('101:\n  flexible: {3: "0.30"}\n  community_supports: [Sobering Centers]\n')
+    code, out, err = run_cli(["allocate", "--year", "1", "--data", data, "--format", "json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    # the whole $600,000,000.00 to the only MCP: 300,000,000.00 per payment
+    assert [p["mcp"] for p in doc["plans"]] == ["101"] and doc["plans"][0]["max_allocation"] == "600000000.00"

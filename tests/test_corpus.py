@@ -385,10 +385,11 @@ ELECTION_CASES = [
     _E(
         id="elections-number-as-mcp-id",
         command="allocate",
+        # a bare 1 is the MCP id "1" (as plans.csv would write it), which plans.csv does not have
         setup=_append(ELECTIONS, '1: {flexible: {1: "0.30"}}\n'),
-        code="yaml-type",
+        code="unknown-mcp",
         line=7,
-        words=("quote it",),
+        words=("MCP '1'", "no rows in plans.csv"),
     ),
     _E(
         id="elections-mcp-not-in-plans",

@@ -514,3 +514,12 @@ def test_performance_is_shown_rounded_to_six_places() -> None:
     rows = {k: v for k, v in PERF_TARGETS.items() if k != ("1.2", "Fresno")}
     ms, score = perf_scores(PERF_ANSWERS, rows)
     assert ratio6(performance(ms, score).value) == 0.333333  # 1/3 → 6 places
+
+
+def test_an_election_without_community_supports_listed_is_not_counted_for_the_pool() -> None:
+    """The pool needs three Community Supports offered; an entry that lists none cannot show them."""
+    ms = measure_set()
+    s1 = score_points(sub1(), full_sub1("A", ["Alameda"]))
+    silent = Election.model_validate({"flexible": {1: "0.30"}})
+    reasons = eligibility_reasons(ms, "A", [s1], silent)
+    assert reasons == ["elections.yaml does not list the Community Supports it offers; at least 3 required"]

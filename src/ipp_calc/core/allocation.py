@@ -59,7 +59,7 @@ def election_problems(program: Program, mcp: str, election: Election) -> list[Pr
             )
         )
     cs_area = program.community_supports_area
-    if cs_area is not None and not election.community_supports and election.flexible.get(cs_area, 0) > 0:
+    if cs_area is not None and election.offers_none and election.flexible.get(cs_area, 0) > 0:
         problems.append(
             Problem(
                 mcp,
@@ -69,7 +69,7 @@ def election_problems(program: Program, mcp: str, election: Election) -> list[Pr
             )
         )
     exc = election.exception
-    if exc is not None and cs_area is not None and not election.community_supports and exc.from_ == cs_area:
+    if exc is not None and cs_area is not None and election.offers_none and exc.from_ == cs_area:
         problems.append(
             Problem(
                 mcp,
@@ -132,7 +132,7 @@ def catalog_problems(program: Program, mcp: str, election: Election) -> list[Pro
         return []
     known = {name.strip().casefold(): name for name in catalog}
     problems: list[Problem] = []
-    for index, name in enumerate(election.community_supports):
+    for index, name in enumerate(election.community_supports or ()):
         if name.strip().casefold() in known:
             continue
         close = difflib.get_close_matches(name.strip().casefold(), list(known), n=1, cutoff=0.5)
@@ -151,7 +151,7 @@ def catalog_problems(program: Program, mcp: str, election: Election) -> list[Pro
 def community_supports_offered(election: Election) -> list[str]:
     """The distinct Community Supports an MCP offers (a name listed twice counts once)."""
     seen: dict[str, str] = {}
-    for name in election.community_supports:
+    for name in election.community_supports or ():
         seen.setdefault(name.strip().casefold(), name.strip())
     return sorted(seen.values(), key=str.casefold)
 
@@ -176,8 +176,9 @@ def area_shares(program: Program, election: Election) -> dict[int, Decimal]:
 
 
 def forfeits_community_supports(program: Program, election: Election) -> bool:
-    """RULES.md section 3: an MCP that offers no Community Supports forfeits that area's share."""
-    return program.community_supports_area is not None and not election.community_supports
+    """RULES.md section 3: an MCP that offers no Community Supports forfeits that area's share
+    (it must say so: ``community_supports: []``)."""
+    return program.community_supports_area is not None and election.offers_none
 
 
 # --------------------------------------------------------------------------- the allocation

@@ -316,9 +316,17 @@ class Exception_(Rule):
 class Election(Rule):
     """One MCP's entry in ``elections.yaml`` (its Gap-Filling Plan choices and DHCS's findings)."""
 
+    @property
+    def offers_none(self) -> bool:
+        """True only when the entry says so (``community_supports: []``)."""
+        return self.community_supports is not None and not self.community_supports
+
     flexible: dict[int, Share]
     exception: Exception_ | None = None
-    community_supports: list[Text] = []
+    #: The Community Supports the MCP offers in the year. ``[]`` says it offers none (its area-3
+    #: minimum is forfeited); leaving the key out says nothing, so nothing is forfeited, but the
+    #: pool cannot count the three it requires.
+    community_supports: list[Text] | None = None
     corrective_action_plan: bool = False
     recoupment: Share = Decimal("0")
 

@@ -193,7 +193,9 @@ def eligibility_reasons(ms: MeasureSet, mcp: str, scores: Sequence[ScoreResult],
             reasons.append(f"submission {score.submission}: mandatory measures not reported: {where}")
     offered = len(community_supports_offered(election))
     minimum = ms.program.pool.min_community_supports
-    if offered < minimum:
+    if election.community_supports is None and minimum > 0:
+        reasons.append(f"elections.yaml does not list the Community Supports it offers; at least {minimum} required")
+    elif offered < minimum:
         reasons.append(f"offers {offered} Community Support{'s' if offered != 1 else ''}; at least {minimum} required")
     if election.corrective_action_plan:
         reasons.append("on a corrective action plan")

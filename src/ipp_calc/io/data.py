@@ -346,6 +346,15 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
     if doc.data is None:
         raise InputError(Finding("yaml-structure", "is empty; expected one entry per MCP", file=display, line=1))
     if isinstance(doc.data, dict):
+        # An MCP id written as a bare whole number (``101:``) means the text "101", as in plans.csv.
+        for key in [k for k in doc.data if isinstance(k, int) and not isinstance(k, bool)]:
+            if str(key) in doc.data:
+                continue  # both 101 and "101": the duplicate is reported by validation below
+            doc.data[str(key)] = doc.data.pop(key)
+            doc.lines[(str(key),)] = doc.lines.get((key,), 1)
+            for where, line in list(doc.lines.items()):
+                if where[:1] == (key,):
+                    doc.lines[(str(key), *where[1:])] = line
         for key in doc.data:
             if not isinstance(key, str):
                 raise InputError(

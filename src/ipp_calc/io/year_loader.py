@@ -8,7 +8,6 @@ the folder's file names and their order change nothing, and two workbooks claimi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
