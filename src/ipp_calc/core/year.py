@@ -226,8 +226,7 @@ def _summary(allocation: Allocation, scores: Sequence[ScoreResult], pool: PoolRe
     breaches: list[str] = []
     if capitation is not None and earned > capitation * FIVE_PERCENT:
         breaches.append(
-            f"earned ${earned:,.2f} exceeds 5% of capitation (${capitation * FIVE_PERCENT:,.2f}); "
-            "42 CFR 438.6(b)(2)"
+            f"earned ${earned:,.2f} exceeds 5% of capitation (${capitation * FIVE_PERCENT:,.2f}); 42 CFR 438.6(b)(2)"
         )
     payments = sorted({c.payment for c in allocation.cells})
     return PlanSummary(
