@@ -137,11 +137,6 @@ def split(amount: Decimal, weights: Mapping[K, Exact]) -> dict[K, Decimal]:
     return {k: from_cents(c) for k, c in zip(keys, floors, strict=True)}
 
 
-def exact_share(amount: Decimal, weight: Exact, weight_total: Exact) -> Fraction:
-    """The exact (unrounded) share of ``amount`` for one weight; used by tests and traces."""
-    return Fraction(amount) * _exact(weight) / _exact(weight_total)
-
-
 def _exact(value: Exact) -> Fraction:
     if isinstance(value, Fraction):
         return value
