@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from ipp_calc import __version__
+from ipp_calc.errors import printable
 
 if TYPE_CHECKING:
     from ipp_calc.errors import InputError
@@ -113,7 +114,7 @@ def emit(text: str, output: Path | None, inputs: list[Path] | None = None) -> No
 
 def notice(message: str) -> None:
     """A one-line note on stderr (illustrative data, ignored files): never mixed into JSON/CSV."""
-    sys.stderr.write(f"note: {message}\n")
+    sys.stderr.write(printable(f"note: {message}") + "\n")
 
 
 # ----------------------------------------------------------------------------- ipp check
@@ -273,7 +274,7 @@ def allocate(
         notes=notes,
     )
     for finding in result.findings:
-        sys.stderr.write(f"finding: {finding.mcp}: {finding.message} [{finding.code}]\n")
+        sys.stderr.write(printable(f"finding: {finding.mcp}: {finding.message} [{finding.code}]") + "\n")
     if result.findings:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -582,7 +583,7 @@ def run(
     if output is not None and text_output is None:
         notice(f"wrote the report workbook {output}")
     for finding in result.findings:
-        sys.stderr.write(f"finding: {finding}\n")
+        sys.stderr.write(printable(f"finding: {finding}") + "\n")
     if result.findings:
         raise typer.Exit(EXIT_FINDINGS)
 

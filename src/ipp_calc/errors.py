@@ -126,7 +126,7 @@ class Finding:
     def line_text(self) -> str:
         """The one line a person reads: ``place: message``, with newlines folded away."""
         message = " ".join(self.message.split())
-        return _printable(f"{self.place}: {message}" if self.place else message)
+        return printable(f"{self.place}: {message}" if self.place else message)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of FORMATS.md: ``{code, message, file, line | sheet + cell}``."""
@@ -145,7 +145,7 @@ class Finding:
         return (self.file or "", self.line or 0, self.sheet or "", _cell_order(self.cell), self.code)
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Control and separator characters escaped (``\\x1e``, ``\\n``), so that a finding stays one
     line on a terminal whatever a file put in a key or a name: a quoted newline in a CSV header,
     a record separator, an escape sequence that would repaint the screen."""
