@@ -21,6 +21,7 @@ from typing import Any
 
 from ipp_calc.core.models import Election, PlanRow, Program, TableRow
 from ipp_calc.core.money import ZERO, money_text, split, total
+from ipp_calc.core.numbers import ratio6
 from ipp_calc.errors import Finding, InputError
 
 Key = tuple[str, str]  # (mcp, county)
@@ -307,7 +308,7 @@ class Allocation:
                 {
                     "name": f.name,
                     "weight": str(f.weight),
-                    "effective_weight": round(float(f.effective_weight), 6),
+                    "effective_weight": ratio6(f.effective_weight),
                     "dropped": f.dropped,
                 }
                 for f in self.factors
