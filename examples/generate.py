@@ -571,7 +571,7 @@ def _yaml_name(name: str) -> str:
 
 def _target_measures(measure_set: MeasureSet) -> list[Measure]:
     """The measures that need an individualized target, in measure-id order."""
-    number = measure_set.program.pool.performance_submission
+    number = measure_set.program.performance_submission
     submission = measure_set.submissions[number]
     wanted = [
         m for m in submission.measures if m.kind == "target" or (m.kind == "tiered" and m.basis == "target_ratio")

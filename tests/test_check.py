@@ -307,3 +307,31 @@ def test_a_usage_error_is_exit_2_with_one_error_line_and_no_traceback(
     code, out, _ = run_cli([*argv, "--format", "json"] if "--format" not in argv else argv)
     if "--format" not in argv:
         assert code == 2 and json.loads(out)["error"]["code"] == "usage"
+
+
+def test_a_program_without_allocation_or_pool_sections_takes_the_rules_documented_defaults() -> None:
+    """RULES.md documents defaults for the factor weights (0.5 / 0.3 / 0.2) and the pool
+    (3 Community Supports, targets_met, cap 1.0, recoupments not pooled, performance measured on
+    the submission of the last payment); a program year that leaves them out gets exactly those."""
+    from decimal import Decimal
+
+    from ipp_calc.core.models import Program
+    from ipp_calc.io.measures import shipped_measures_dir
+    from ipp_calc.io.yamlload import parse_yaml, validate
+
+    text = (shipped_measures_dir() / "py1" / "program.yaml").read_text()
+    head = text[: text.index("allocation:")]
+    program = validate(Program, parse_yaml(head, "program.yaml"))
+    assert [(f.name, f.weight) for f in program.allocation.factors] == [
+        ("member_months", Decimal("0.5")),
+        ("revenue", Decimal("0.3")),
+        ("pilot_member_months", Decimal("0.2")),
+    ]
+    pool = program.pool
+    assert (pool.min_community_supports, pool.method, pool.attainment_cap, pool.recoupments_pooled) == (
+        3,
+        "targets_met",
+        Decimal("1.0"),
+        False,
+    )
+    assert program.performance_submission == 2  # payment 2 is paid by submission 2, the last

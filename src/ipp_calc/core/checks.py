@@ -94,10 +94,10 @@ def _program_rules(ms: MeasureSet) -> list[Finding]:
                 index,
                 "submission",
             )
-    if program.pool.performance_submission not in ms.submissions:
+    if program.performance_submission not in ms.submissions:
         add(
             "missing-submission",
-            f"pool.performance_submission {program.pool.performance_submission} has no submission file",
+            f"pool.performance_submission {program.performance_submission} has no submission file",
             "pool",
             "performance_submission",
         )

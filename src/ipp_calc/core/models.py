@@ -193,14 +193,26 @@ class Factor(Rule):
     reference: References = []
 
 
+def _default_factors() -> list[Factor]:
+    """RULES.md section 2's documented defaults: member months 0.5, revenue 0.3, pilot 0.2."""
+    return [
+        Factor(name="member_months", weight=Decimal("0.5")),
+        Factor(name="revenue", weight=Decimal("0.3")),
+        Factor(name="pilot_member_months", weight=Decimal("0.2")),
+    ]
+
+
 class AllocationParams(Rule):
-    factors: list[Factor] = PydanticField(min_length=1)
+    factors: list[Factor] = PydanticField(default_factory=_default_factors, min_length=1)
     reference: References = []
 
 
 class PoolParams(Rule):
+    """RULES.md section 5's parameters; each has the documented default when left out."""
+
     min_community_supports: int = PydanticField(default=3, ge=0)
-    performance_submission: int
+    #: None: the last submission that pays a payment (in PY1, the submission for Payment 2).
+    performance_submission: int | None = None
     method: Literal["targets_met", "attainment"] = "targets_met"
     attainment_cap: NumberText = Decimal("1.0")
     recoupments_pooled: bool = False
@@ -222,8 +234,15 @@ class Program(Rule):
     flexible_share: Share
     community_supports_area: int | None = None
     community_supports_catalog: list[Text] | None = None
-    allocation: AllocationParams
-    pool: PoolParams
+    allocation: AllocationParams = PydanticField(default_factory=AllocationParams)
+    pool: PoolParams = PydanticField(default_factory=PoolParams)
+
+    @property
+    def performance_submission(self) -> int:
+        """The submission whose targets measure pool performance (RULES.md section 5)."""
+        if self.pool.performance_submission is not None:
+            return self.pool.performance_submission
+        return max(p.submission for p in self.payments)
 
     def area(self, area_id: int) -> PriorityArea | None:
         return next((a for a in self.priority_areas if a.id == area_id), None)

@@ -140,7 +140,7 @@ def performance(ms: MeasureSet, score: ScoreResult | None) -> Performance:
     """
     method = ms.program.pool.method
     cap = Fraction(ms.program.pool.attainment_cap)
-    sub = ms.submission(ms.program.pool.performance_submission)
+    sub = ms.submission(ms.program.performance_submission)
     if score is None or sub is None:
         return Performance(Fraction(0), 0, 0, method, "no performance submission scored")
     kinds = {m.id: m for m in sub.measures}
@@ -228,7 +228,7 @@ def run_pool(
     pooled_recoupment = recouped_total if program.pool.recoupments_pooled else ZERO
     pool = unearned + forfeited + pooled_recoupment
 
-    perf_sub = program.pool.performance_submission
+    perf_sub = program.performance_submission
     info: dict[str, tuple[list[str], Performance, Decimal, Decimal | None, Decimal]] = {}
     for plan in allocation.plans:
         mine = scores.get(plan.mcp, ())

@@ -176,7 +176,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                 "pool performance",
                 f"{rounded6(pool_plan.performance.value)} ({pool_plan.performance.note})",
                 f"{program_file}: pool.method = {program.pool.method}, pool.performance_submission = "
-                f"{program.pool.performance_submission}",
+                f"{program.performance_submission}",
                 pool_ref,
             )
         )

@@ -575,7 +575,7 @@ def sources_sheet(
     pool = program.pool
     pool_ref = cite(pool.reference) or top
     param("pool: minimum Community Supports offered", pool.min_community_supports, pool_ref)
-    param("pool: performance submission", pool.performance_submission, pool_ref)
+    param("pool: performance submission", program.performance_submission, pool_ref)
     param("pool: performance method", pool.method, pool_ref)
     param("pool: attainment cap", pool.attainment_cap, pool_ref)
     param("pool: recouped dollars pooled", yes_no(pool.recoupments_pooled), pool_ref)
