@@ -179,7 +179,7 @@ def read_plans(folder: Path) -> tuple[tuple[PlanRow, ...], SourceFile]:
     display, text, rows = read_csv(folder / "plans.csv", PLANS_COLUMNS, PLANS_OPTIONAL)
     found = Collector()
     plans: list[PlanRow] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for row in rows:
         cells = _Cells(display, row, found)
         mcp, county = cells.text("mcp"), cells.text("county")
@@ -193,22 +193,46 @@ def read_plans(folder: Path) -> tuple[tuple[PlanRow, ...], SourceFile]:
             capitation=cells.money("capitation", blank_ok=True) if "capitation" in row.values else None,
             line=row.line,
         )
-        if (mcp, county) in seen:
-            found.add(
-                "csv-duplicate-row",
-                f"MCP {mcp} in {county} is already on line {seen[(mcp, county)]}",
-                file=display,
-                line=row.line,
-            )
-            continue
-        seen[(mcp, county)] = row.line
-        if cells.ok:
+        if _first_time(seen, (mcp, county), f"MCP {mcp} in {county}", display, row.line, found) and cells.ok:
             plans.append(plan)
     if not rows:
         found.add("csv-value", "has no rows: at least one MCP and county is needed", file=display, line=2)
     _mixed_capitation(plans, display, found)
     found.raise_if_any()
     return tuple(sorted(plans, key=lambda p: (p.mcp, p.county))), SourceFile(display, sha256_of(text))
+
+
+def _first_time(
+    seen: dict[tuple[str, ...], int], key: tuple[str, ...], what: str, display: str, line: int, found: Collector
+) -> bool:
+    """Whether ``key`` is new in this file; a repeat is a finding naming the first line."""
+    if key in seen:
+        found.add("csv-duplicate-row", f"{what} is already on line {seen[key]}", file=display, line=line)
+        return False
+    seen[key] = line
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """The (MCP, county) rows of plans.csv, for checking the other files against them."""
+
+    mcps: frozenset[str]
+    rows: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, plans: Sequence[PlanRow]) -> _Places:
+        return cls(frozenset(p.mcp for p in plans), frozenset((p.mcp, p.county) for p in plans))
+
+    def check(
+        self, mcp: str, county: str, display: str, line: int, found: Collector, *, plan_level_ok: bool = False
+    ) -> None:
+        """An (MCP, county) named outside plans.csv must be one of its rows (``All``: plan-level)."""
+        if mcp not in self.mcps:
+            found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=line, key="mcp")
+        elif not (plan_level_ok and county == "All") and (mcp, county) not in self.rows:
+            message = f"MCP {mcp} has no plans.csv row for {county}"
+            found.add("unknown-county", message, file=display, line=line, key="county")
 
 
 def _mixed_capitation(plans: list[PlanRow], display: str, found: Collector) -> None:
@@ -237,35 +261,18 @@ def read_table(
         return None
     display, text, rows = read_csv(path, TABLE_COLUMNS)
     found = Collector()
-    known = {(p.mcp, p.county) for p in plans}
-    mcps = {p.mcp for p in plans}
+    places = _Places.of(plans)
     table: list[TableRow] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for row in rows:
         cells = _Cells(display, row, found)
         mcp, county = cells.text("mcp"), cells.text("county")
         amount = cells.money("amount") or Decimal(0)
         if not cells.ok:
             continue
-        if (mcp, county) in seen:
-            found.add(
-                "csv-duplicate-row",
-                f"MCP {mcp} in {county} is already on line {seen[(mcp, county)]}",
-                file=display,
-                line=row.line,
-            )
+        if not _first_time(seen, (mcp, county), f"MCP {mcp} in {county}", display, row.line, found):
             continue
-        seen[(mcp, county)] = row.line
-        if mcp not in mcps:
-            found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=row.line, key="mcp")
-        elif (mcp, county) not in known:
-            found.add(
-                "unknown-county",
-                f"MCP {mcp} has no plans.csv row for {county}",
-                file=display,
-                line=row.line,
-                key="county",
-            )
+        places.check(mcp, county, display, row.line, found)
         table.append(TableRow(mcp, county, amount, row.line))
     found.raise_if_any()
     allocated = sum((r.amount for r in table), Decimal(0))
@@ -290,26 +297,18 @@ def read_targets(
         return None
     display, text, rows = read_csv(path, TARGET_COLUMNS)
     found = Collector()
-    known = {(p.mcp, p.county) for p in plans} if plans is not None else None
-    mcps = {p.mcp for p in plans} if plans is not None else None
     targets: list[TargetRow] = []
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, ...], int] = {}
+    places = _Places.of(plans) if plans is not None else None
     for row in rows:
         cells = _Cells(display, row, found)
         mcp, county, measure = cells.text("mcp"), cells.text("county"), cells.text("measure")
         target = cells.number("target")
         if not cells.ok:
             continue
-        key = (mcp, county, measure)
-        if key in seen:
-            found.add(
-                "csv-duplicate-row",
-                f"target for {mcp}, {county}, measure {measure} is already on line {seen[key]}",
-                file=display,
-                line=row.line,
-            )
+        what = f"target for {mcp}, {county}, measure {measure}"
+        if not _first_time(seen, (mcp, county, measure), what, display, row.line, found):
             continue
-        seen[key] = row.line
         if measure_ids is not None and measure not in measure_ids:
             close = difflib.get_close_matches(measure, sorted(measure_ids), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -320,16 +319,8 @@ def read_targets(
                 line=row.line,
                 key="measure",
             )
-        if mcps is not None and mcp not in mcps:
-            found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=row.line, key="mcp")
-        elif known is not None and county != "All" and (mcp, county) not in known:
-            found.add(
-                "unknown-county",
-                f"MCP {mcp} has no plans.csv row for {county}",
-                file=display,
-                line=row.line,
-                key="county",
-            )
+        if places is not None:
+            places.check(mcp, county, display, row.line, found, plan_level_ok=True)
         targets.append(TargetRow(mcp, county, measure, target, row.line))
     found.raise_if_any()
     return tuple(sorted(targets, key=lambda t: (t.mcp, t.county, t.measure))), SourceFile(display, sha256_of(text))
