@@ -25,6 +25,13 @@ SUBMISSION_FILE = re.compile(r"submission-(\d+)\.ya?ml")
 YEAR_DIR = re.compile(r"py(\d+)")
 
 
+def illustrative_notes(ms: MeasureSet) -> list[str]:
+    """The one line every report made with an illustrative measure set carries."""
+    if ms.illustrative:
+        return [f"ILLUSTRATIVE: PY{ms.year} measure set is marked illustrative; its numbers are not DHCS's."]
+    return []
+
+
 def shipped_measures_dir() -> Path:
     """The measure sets that come with the package (``ipp_calc/measures`` when installed,
     the repository's ``measures/`` in a source checkout or editable install)."""

@@ -1,0 +1,182 @@
+"""Running ``ipp diff``: the two sides (folders or a git revision), the years to compare, and the
+year run under both measure sets on the same data and workbooks.
+
+Why not in the CLI: this is orchestration with rules of its own (which year --data compares, how
+workbooks made under OLD are refitted to NEW); the CLI only parses options and renders. The pure
+comparison itself is :mod:`ipp_calc.core.diff`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ipp_calc.io.measures import illustrative_notes
+
+
+def diff_sides(paths: list[Path], base: str | None, measures: Path | None) -> tuple[Any, Any, list[Path]]:
+    """OLD and NEW as trees of text, and the folders on disk (never to be overwritten by -o)."""
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.gitrev import folder_tree, git_tree, relative_in_repo, work_tree_root
+    from ipp_calc.io.measures import display_path
+
+    if base is None:
+        if measures is not None:
+            raise InputError(Finding("usage", "--measures goes with --base; without it, name OLD and NEW folders"))
+        if len(paths) != 2:
+            raise InputError(Finding("usage", "give two measure-set folders, OLD and NEW, or --base GIT_REF [PATH]"))
+        return folder_tree(paths[0]), folder_tree(paths[1]), list(paths)
+    if len(paths) > 1:
+        raise InputError(Finding("usage", "with --base, name at most one PATH (the working-tree side)"))
+    if paths:
+        path = paths[0]
+    elif measures is not None:
+        path = measures
+    else:
+        top = work_tree_root(Path.cwd())
+        if top is None:
+            raise InputError(Finding("usage", "--base needs a git work tree: run ipp diff inside one, or name PATH"))
+        path = top / "measures"
+        if not path.is_dir():
+            raise InputError(
+                Finding("usage", f"no measures/ folder at the top of the work tree {display_path(top)}; name PATH")
+            )
+    if not path.exists():
+        raise InputError(Finding("file-not-found", "no such folder", file=display_path(path)))
+    top = work_tree_root(path)
+    if top is None:
+        raise InputError(Finding("git", "is not inside a git work tree", file=display_path(path)))
+    new = folder_tree(path)
+    old = git_tree(top, base, relative_in_repo(top, path))
+    return old, new, [path]
+
+
+def diff_pairs(old: Any, new: Any, year: int | None) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The program years to compare: year → measure set, per side."""
+    from ipp_calc.errors import Finding, InputError
+
+    before, after = dict(old.sets), dict(new.sets)
+    if old.single and new.single:
+        # Two year folders are compared whatever years they say (a program_year change shows).
+        before = {next(iter(after)): next(iter(before.values()))}
+    elif old.single:
+        (only,) = before
+        after = {only: after[only]} if only in after else {}
+    elif new.single:
+        (only,) = after
+        before = {only: before[only]} if only in before else {}
+    if year is not None:
+        if year not in before and year not in after:
+            have = ", ".join(f"PY{y}" for y in sorted(set(before) | set(after))) or "none"
+            raise InputError(Finding("usage", f"--year {year}: neither side has PY{year} (they have: {have})"))
+        before = {year: before[year]} if year in before else {}
+        after = {year: after[year]} if year in after else {}
+    return before, after
+
+
+def impact_year(before: dict[int, Any], after: dict[int, Any], changes: Any, year: int | None) -> int:
+    """The one program year whose dollars --data can compare."""
+    import re
+
+    from ipp_calc.errors import Finding, InputError
+
+    if year is None:
+        differing = sorted({int(m.group(1)) for c in changes if (m := re.match(r"py(\d+)/", c.file))})
+        common = sorted(set(before) & set(after))
+        if len(differing) == 1:
+            year = differing[0]
+        elif not differing and len(common) == 1:
+            year = common[0]
+        else:
+            which = ", ".join(f"PY{y}" for y in (differing or common))
+            raise InputError(
+                Finding("usage", f"--data compares one program year: give --year (the measure sets differ in {which})")
+            )
+    if year not in before or year not in after:
+        side = "NEW" if year in after else "OLD"
+        raise InputError(Finding("usage", f"PY{year} exists only in {side}: there are no dollars to compare for it"))
+    return year
+
+
+def dollar_impact(
+    old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs: int | None
+) -> tuple[Any, list[str], Any]:
+    """The year run under OLD and NEW on the same data and workbooks (read once, under OLD)."""
+    import tempfile
+    from dataclasses import replace
+
+    from ipp_calc.core.checks import check_measure_set
+    from ipp_calc.core.diff import answered_counts, compare_years, refit_filed
+    from ipp_calc.core.year import run_year
+    from ipp_calc.errors import InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.gitrev import write_year
+    from ipp_calc.io.year_loader import default_jobs, load_year_inputs
+
+    problems = [f for ms in (old_ms, new_ms) for f in check_measure_set(ms) if f.severity == "error"]
+    if problems:
+        raise InputError(problems)
+    with tempfile.TemporaryDirectory(prefix="ipp-diff-") as folder:
+        # The workbook reader looks measure sets up by year in a measures root: OLD's texts, as they are.
+        write_year(old.texts[next(y for y, ms in old.sets.items() if ms is old_ms)], Path(folder), old_ms.year)
+        loaded = load_year_inputs(
+            old_ms,
+            Path(folder),
+            data,
+            allow_measure_set_change=True,
+            jobs=jobs if jobs is not None else default_jobs(),
+        )
+    try:
+        folder_new = read_data_folder(data, new_ms.program)
+    except InputError as exc:
+        raise InputError(
+            [replace(f, message=f"under the NEW measure set: {f.message}") for f in exc.findings]
+        ) from None
+    filed, dropped = refit_filed(loaded.inputs.filed, new_ms)
+    new_inputs = replace(
+        loaded.inputs,
+        ms=new_ms,
+        plans=folder_new.plans,
+        elections=folder_new.elections,
+        table=folder_new.table,
+        targets=folder_new.targets,
+        filed=filed,
+    )
+    impact = compare_years(run_year(loaded.inputs), run_year(new_inputs))
+    notes = illustrative_notes(old_ms) or illustrative_notes(new_ms)
+    notes += [f.line_text() for f in loaded.notes]
+    made_elsewhere = sorted(
+        f.source or f.mcp
+        for f in loaded.inputs.filed.values()
+        if f.measure_set_sha256
+        and (src := old_ms.submission_sources.get(f.submission)) is not None
+        and f.measure_set_sha256.lower() != src.sha256.lower()
+    )
+    if made_elsewhere:
+        notes.append(
+            f"{len(made_elsewhere)} workbook{'s were' if len(made_elsewhere) != 1 else ' was'} made from another "
+            f"version of the OLD measure set (first: {made_elsewhere[0]}); read by measure id"
+        )
+    if dropped:
+        first = dropped[0]
+        notes.append(
+            f"{len(dropped)} filed answer{'s do' if len(dropped) != 1 else ' does'} not fit the NEW measure set and "
+            f"{'are' if len(dropped) != 1 else 'is'} scored as not reported there (first: {first.mcp}, submission "
+            f"{first.submission}, measure {first.measure} ({first.county}): {first.reason})"
+        )
+    return impact, notes, answered_counts(loaded.inputs.filed.values())
+
+
+def check_notes(before: dict[int, Any], after: dict[int, Any]) -> list[str]:
+    """Without --data a set that fails ``ipp check`` can still be compared; say that it fails."""
+    from ipp_calc.core.checks import check_measure_set
+
+    notes = []
+    for side, sets in (("OLD", before), ("NEW", after)):
+        for year, ms in sorted(sets.items()):
+            count = sum(1 for f in check_measure_set(ms) if f.severity == "error")
+            if count:
+                notes.append(
+                    f"{side} PY{year} has {count} ipp check finding{'s' if count != 1 else ''}: run ipp check on it"
+                )
+    return notes
