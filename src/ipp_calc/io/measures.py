@@ -59,7 +59,8 @@ def display_path(path: Path) -> str:
     shipped = _shipped_root()
     if shipped is not None:
         try:
-            return "measures/" + path.resolve().relative_to(shipped).as_posix()
+            inside = path.resolve().relative_to(shipped).as_posix()
+            return "measures" if inside == "." else f"measures/{inside}"
         except (ValueError, OSError):
             pass
     try:
