@@ -194,12 +194,6 @@ def load_measure_set(measures: Path | None, year: int) -> Any:
     return ms
 
 
-def measure_ids(ms: Any) -> set[str]:
-    from ipp_calc.io.year_loader import measure_ids as ids
-
-    return ids(ms)
-
-
 def illustrative_notes(ms: Any) -> list[str]:
     from ipp_calc.io.measures import illustrative_notes as notes
 
@@ -312,6 +306,7 @@ def template(
     from ipp_calc.errors import Finding, InputError
     from ipp_calc.io.data import read_data_folder
     from ipp_calc.io.template import write_template
+    from ipp_calc.io.year_loader import measure_ids as year_measure_ids
 
     ms = load_measure_set(measures, year)
     if ms.submission(submission) is None:
@@ -326,7 +321,7 @@ def template(
     targets = None
     inputs: list[Path] = []
     if data is not None:
-        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
+        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
         inputs = data_inputs(data)
         if mcp not in folder.mcps:
             raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
@@ -352,7 +347,10 @@ def template(
 
         inputs.append(previous)
         filled_before = read_submission(
-            previous, lambda y: load_measure_set(measures, y), display=str(previous), allow_measure_set_change=True
+            previous,
+            lambda y: ms if y == year else load_measure_set(measures, y),
+            display=str(previous),
+            allow_measure_set_change=True,
         )
         if filled_before.mcp != mcp:
             raise InputError(
@@ -399,14 +397,17 @@ def score(
     from ipp_calc.io.data import read_data_folder
     from ipp_calc.io.render import score_csv, score_tables
     from ipp_calc.io.workbook import read_submission
+    from ipp_calc.io.year_loader import measure_ids as year_measure_ids
 
-    filled = read_submission(
-        workbook,
-        lambda y: load_measure_set(measures, y),
-        display=str(workbook),
-        allow_measure_set_change=allow_measure_set_change,
-    )
-    ms = load_measure_set(measures, filled.program_year)
+    sets: dict[int, Any] = {}
+
+    def lookup(year: int) -> Any:  # the Cover names the year; its set is loaded and checked once
+        if year not in sets:
+            sets[year] = load_measure_set(measures, year)
+        return sets[year]
+
+    filled = read_submission(workbook, lookup, display=str(workbook), allow_measure_set_change=allow_measure_set_change)
+    ms = lookup(filled.program_year)
     if data is None and Path("plans.csv").is_file():
         data = Path(".")
     allocation = None
@@ -415,7 +416,7 @@ def score(
     if data is not None:
         from dataclasses import replace
 
-        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
+        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
         inputs += data_inputs(data)
         if filled.mcp not in folder.mcps:
             raise InputError(

@@ -14,9 +14,10 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from ipp_calc.core.models import Election, PlanRow, Program, TableRow
@@ -241,10 +242,10 @@ class Allocation:
     capitation: dict[str, Decimal]
     findings: tuple[LimitFinding, ...] = ()
     notes: tuple[str, ...] = ()
-    _index: dict[tuple[str, str, int, int], Cell] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self._index.update({(c.mcp, c.county, c.payment, c.priority_area): c for c in self.cells})
+    @cached_property
+    def _index(self) -> dict[tuple[str, str, int, int], Cell]:
+        return {(c.mcp, c.county, c.payment, c.priority_area): c for c in self.cells}
 
     def cell(self, mcp: str, county: str, payment: int, area: int) -> Cell | None:
         return self._index.get((mcp, county, payment, area))

@@ -11,9 +11,10 @@ Pure: answers arrive typed (see :mod:`ipp_calc.core.responses`); nothing here re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from ipp_calc.core.allocation import Allocation
@@ -129,10 +130,10 @@ class ScoreResult:
     dollars: tuple[AreaDollars, ...] | None = None
     source: str | None = None
     filed: bool = True  # False when no workbook was filed (scored as nothing reported)
-    _area_index: dict[tuple[str, int], AreaScore] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self._area_index.update({(a.county, a.priority_area): a for a in self.areas})
+    @cached_property
+    def _area_index(self) -> dict[tuple[str, int], AreaScore]:
+        return {(a.county, a.priority_area): a for a in self.areas}
 
     def area(self, county: str, priority_area: int) -> AreaScore | None:
         return self._area_index.get((county, priority_area))
@@ -380,7 +381,7 @@ def add_dollars(result: ScoreResult, allocation: Allocation, payments: list[int]
                     dollars.append(AreaDollars(county, area_id, payment, amount, earned, amount - earned, ZERO))
     dollars.sort(key=lambda d: (d.county, d.priority_area, d.payment))
     measures = tuple(replace(m, worth=_worth(result, m, amounts)) for m in result.measures)
-    return replace(result, measures=measures, dollars=tuple(dollars), _area_index={})
+    return replace(result, measures=measures, dollars=tuple(dollars))
 
 
 def _worth(
