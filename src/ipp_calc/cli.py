@@ -142,6 +142,7 @@ def check(
     sets, findings, only = load_for_check(targets)
     for ms in sets:
         findings.extend(check_measure_set(ms))
+    findings.extend(_baseline_findings(sets, targets, measures_root(measures)))
     if only is not None:
         findings = [f for f in findings if f.file is None or f.file in only]
     findings.sort(key=lambda f: f.sort_key())
@@ -178,17 +179,33 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _baseline_findings(sets: list[Any], targets: list[Path], root: Path) -> list[Any]:
+    """Every baseline reference of the checked years, resolved among them, then beside them."""
+    from ipp_calc.core.checks import check_baselines
+    from ipp_calc.io.measures import baseline_sets
+
+    have = {ms.year: ms for ms in sets}
+    roots = [t if t.is_dir() and not (t / "program.yaml").exists() else t.parent for t in targets]
+    roots = [r.parent if r.name.startswith("py") and (r / "program.yaml").exists() else r for r in roots]
+    found: list[Any] = []
+    for ms in sets:
+        found += check_baselines(ms, baseline_sets(ms, [*roots, root], have))
+    return found
+
+
 # ----------------------------------------------------------------------------- shared plumbing
 
 
 def load_measure_set(measures: Path | None, year: int) -> Any:
     """The program year's measure set, checked: a set with findings is bad input (exit 2)."""
-    from ipp_calc.core.checks import check_measure_set
+    from ipp_calc.core.checks import check_baselines, check_measure_set
     from ipp_calc.errors import InputError
-    from ipp_calc.io.measures import load_year
+    from ipp_calc.io.measures import baseline_sets, load_year
 
-    ms = load_year(measures_root(measures), year)
+    root = measures_root(measures)
+    ms = load_year(root, year)
     problems = [f for f in check_measure_set(ms) if f.severity == "error"]
+    problems += check_baselines(ms, baseline_sets(ms, [root], {}))
     if problems:
         raise InputError(problems)
     return ms

@@ -49,6 +49,8 @@ ERROR_CODES: Mapping[str, str] = {
     "year-mismatch": "program_year disagrees between files.",
     "kind-fields": "A measure has fields its kind does not use, or lacks fields it needs.",
     "unknown-area": "A priority area id that the program year does not define.",
+    "baseline-reference": "An improvement measure's baseline names a submission or measure that does not exist, "
+    "does not come earlier, is not numeric or of the same level, or forms a cycle.",
     "measure-set-mismatch": "A workbook was made from a different measure set than the one in use.",
     # data folder
     "csv-header": "A CSV file lacks a required column or has an unknown one.",
@@ -82,6 +84,8 @@ ERROR_CODES: Mapping[str, str] = {
     "earned-above-limit": "An MCP's earned dollars exceed 5% of its capitation (42 CFR 438.6(b)(2)).",
     "unbalanced": "The reconciliation does not balance to the cent (a bug: please report it).",
     "target-disagreement": "targets.csv and the workbook's Target column give different targets.",
+    "baseline-disagreement": "The data folder's earlier workbook and the workbook's Baseline column give different "
+    "baselines.",
     "no-workbook": "An MCP has no workbook for a submission; it is scored as nothing reported.",
     "ignored-file": "A file in submissions/ that is not an .xlsx workbook was ignored.",
     # git (ipp diff --base)

@@ -9,6 +9,7 @@ each with the file and line an editor needs. Pure: the lines come with the loade
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from itertools import pairwise
 
@@ -147,6 +148,7 @@ def _submission_rules(ms: MeasureSet, number: int, sub: Submission) -> list[Find
             add("duplicate-id", f"measure id {measure_id} is used {count} times", "measures", index, "id")
     for index, measure in enumerate(sub.measures):
         out += _measure_rules(ms, file, index, measure)
+        out += _improvement_fields(ms, file, index, measure)
     out += _reachability(ms, file, sub)
     return out
 
@@ -169,11 +171,11 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
     if m.kind == "target":
         if m.direction is None:
             add("kind-fields", "a target measure needs direction: higher or lower", "kind")
-    elif m.direction is not None:
-        add("kind-fields", f"direction is only for target measures, not {m.kind}", "direction")
+    elif m.direction is not None and not m.needs_baseline:
+        add("kind-fields", f"direction is only for target and improvement measures, not {m.kind}", "direction")
     if m.kind == "tiered":
         if m.basis is None:
-            add("kind-fields", "a tiered measure needs basis: completion, value or target_ratio", "kind")
+            add("kind-fields", "a tiered measure needs basis: completion, value, target_ratio or improvement", "kind")
         if not m.tiers:
             add("kind-fields", "a tiered measure needs at least one tier", "kind")
     else:
@@ -189,7 +191,7 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
         for t_index, tier in enumerate(m.tiers):
             if m.basis == "completion" and tier.at_least is not None:
                 add("kind-fields", "at_least is not used when basis is completion", "tiers", t_index, "at_least")
-            if m.basis in ("value", "target_ratio"):
+            if m.basis in ("value", "target_ratio", "improvement"):
                 if tier.at_least is None:
                     add("kind-fields", f"tier {t_index + 1} needs at_least (basis {m.basis})", "tiers", t_index)
                 else:
@@ -231,4 +233,129 @@ def _reachability(ms: MeasureSet, file: str, sub: Submission) -> list[Finding]:
                     key=key,
                 )
             )
+    return out
+
+
+# --------------------------------------------------------------------------- improvement over time
+
+
+def _improvement_fields(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Finding]:
+    """The fields of an improvement measure (RULES.md section 8), and only there."""
+    out: list[Finding] = []
+
+    def add(code: str, message: str, *path: str | int) -> None:
+        full = ("measures", index, *path)
+        out.append(Finding(code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=_key(full)))
+
+    if m.needs_baseline:
+        if m.baseline is None:
+            add("kind-fields", "an improvement measure needs baseline: {submission: S, measure: ID}", "kind")
+        if m.direction is None:
+            add("kind-fields", "an improvement measure needs direction: higher or lower", "kind")
+    else:
+        for name in ("baseline", "change"):
+            if getattr(m, name) is not None:
+                add("kind-fields", f"{name} is only for improvement measures, not {m.kind}", name)
+    if m.kind == "improvement":
+        if m.at_least is None:
+            add("kind-fields", 'an improvement measure needs at_least, e.g. "0.10" (10 % when relative)', "kind")
+    elif m.at_least is not None:
+        add("kind-fields", f"at_least belongs to the tiers of a {m.kind} measure, not the measure", "at_least")
+    return out
+
+
+def check_baselines(ms: MeasureSet, years: Mapping[int, MeasureSet]) -> list[Finding]:
+    """Every baseline reference of a program year (RULES.md section 8).
+
+    The referenced submission must exist and come before the measure's own, the referenced
+    measure must exist, be numeric and be of the same level, and references must not form a
+    cycle. ``years`` holds the other program years' measure sets that references may name; a
+    year missing there is a finding, since nothing could be scored against it.
+    """
+    out: list[Finding] = []
+    for number, sub in sorted(ms.submissions.items()):
+        file = ms.submission_sources[number].path
+        for index, m in enumerate(sub.measures):
+            if m.baseline is None:
+                continue
+            problem = _baseline_problem(ms, years, sub, m)
+            if problem is not None:
+                path = ("measures", index, "baseline")
+                out.append(
+                    Finding(
+                        "baseline-reference",
+                        f"measure {m.id}: {problem}",
+                        file=file,
+                        line=ms.line(file, *path),
+                        key=_key(path),
+                    )
+                )
+    out += _baseline_cycles(ms, years)
+    return sorted(out, key=Finding.sort_key)
+
+
+def _baseline_problem(ms: MeasureSet, years: Mapping[int, MeasureSet], sub: Submission, m: Measure) -> str | None:
+    assert m.baseline is not None
+    year = m.baseline_year(ms.year)
+    number, measure_id = m.baseline.submission, m.baseline.measure
+    if year > ms.year:
+        return f"the baseline's program year {year} comes after this one ({ms.year})"
+    source = ms if year == ms.year else years.get(year)
+    if source is None:
+        return f"the baseline names program year {year}, whose measure set was not found"
+    if year == ms.year and number >= sub.submission:
+        return f"the baseline's submission {number} does not come before this submission ({sub.submission})"
+    earlier = source.submission(number)
+    if earlier is None:
+        have = ", ".join(map(str, sorted(source.submissions))) or "none"
+        return f"PY{year} has no submission {number} (it has {have})"
+    target = earlier.measure(measure_id)
+    if target is None:
+        return f"PY{year} submission {number} has no measure {measure_id}"
+    if not target.numeric:
+        answered = _answer_words(target)
+        return f"PY{year} submission {number} measure {measure_id} is answered with {answered}, not a number"
+    if target.level != m.level:
+        return (
+            f"PY{year} submission {number} measure {measure_id} is a {target.level}-level measure; "
+            f"a {m.level}-level measure's baseline must be {m.level}-level too"
+        )
+    return None
+
+
+def _answer_words(m: Measure) -> str:
+    return "Yes/No" if m.kind == "completion" else "a tier count"
+
+
+def _baseline_cycles(ms: MeasureSet, years: Mapping[int, MeasureSet]) -> list[Finding]:
+    """A chain of baselines that comes back to where it started (only possible when a
+    reference is otherwise wrong, since each must point earlier, but said plainly)."""
+    sets = {**years, ms.year: ms}
+    out: list[Finding] = []
+    for number, sub in sorted(ms.submissions.items()):
+        for index, m in enumerate(sub.measures):
+            seen = [(ms.year, number, m.id)]
+            current: Measure | None = m
+            year = ms.year
+            while current is not None and current.baseline is not None:
+                year = current.baseline_year(year)
+                step = (year, current.baseline.submission, current.baseline.measure)
+                if step in seen:
+                    file = ms.submission_sources[number].path
+                    path = ("measures", index, "baseline")
+                    chain = " → ".join(f"PY{y} S{s} {i}" for y, s, i in [*seen, step])
+                    out.append(
+                        Finding(
+                            "baseline-reference",
+                            f"measure {m.id}: baselines form a cycle: {chain}",
+                            file=file,
+                            line=ms.line(file, *path),
+                            key=_key(path),
+                        )
+                    )
+                    break
+                seen.append(step)
+                owner = sets.get(year)
+                earlier = owner.submission(step[1]) if owner is not None else None
+                current = earlier.measure(step[2]) if earlier is not None else None
     return out

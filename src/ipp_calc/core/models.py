@@ -264,8 +264,19 @@ class Tier(Rule):
     description: str | None = None
 
 
+class BaselineRef(Rule):
+    """Where an improvement measure's baseline comes from (RULES.md section 8): the value the
+    same plan reported, in the same county (or ``All``), for ``measure`` of ``submission`` in
+    ``program_year`` (None: the measure's own program year)."""
+
+    program_year: int | None = None
+    submission: int
+    measure: MeasureId
+    reference: References = []
+
+
 class Measure(Rule):
-    """One measure of a submission (RULES.md section 4)."""
+    """One measure of a submission (RULES.md sections 4 and 8)."""
 
     id: MeasureId
     name: str | None = None
@@ -274,11 +285,16 @@ class Measure(Rule):
     domain: Text
     level: Literal["plan", "county"]
     mandatory: bool
-    kind: Literal["completion", "reporting", "target", "tiered"]
+    kind: Literal["completion", "reporting", "target", "tiered", "improvement"]
     points: Points
     direction: Literal["higher", "lower"] | None = None
-    basis: Literal["completion", "value", "target_ratio"] | None = None
+    basis: Literal["completion", "value", "target_ratio", "improvement"] | None = None
     tiers: list[Tier] | None = None
+    #: Improvement over time (kind ``improvement``, or ``tiered`` with basis ``improvement``).
+    baseline: BaselineRef | None = None
+    change: Literal["relative", "absolute"] | None = None
+    #: The improvement an all-or-nothing ``improvement`` measure needs (a string, like a share).
+    at_least: NumberText | None = None
     unit: str | None = None
     reference: References = []
 
@@ -293,7 +309,24 @@ class Measure(Rule):
     @property
     def numeric(self) -> bool:
         """Whether the MCP answers with a number (rather than Yes/No or a tier count)."""
-        return self.kind in ("reporting", "target") or (self.kind == "tiered" and self.basis != "completion")
+        return self.kind in ("reporting", "target", "improvement") or (
+            self.kind == "tiered" and self.basis != "completion"
+        )
+
+    @property
+    def needs_baseline(self) -> bool:
+        """Scored against the plan's own earlier value (RULES.md section 8)."""
+        return self.kind == "improvement" or (self.kind == "tiered" and self.basis == "improvement")
+
+    @property
+    def relative(self) -> bool:
+        """Improvement as a share of the baseline (the default) rather than a difference."""
+        return self.change != "absolute"
+
+    def baseline_year(self, own_year: int) -> int:
+        """The program year of the baseline (the measure's own when the reference leaves it out)."""
+        assert self.baseline is not None
+        return self.baseline.program_year if self.baseline.program_year is not None else own_year
 
 
 class AreaPoints(Rule):

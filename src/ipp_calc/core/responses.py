@@ -26,6 +26,7 @@ class Answer:
     county: str
     value: AnswerValue
     target: Decimal | None = None  # the workbook's Target column, if any
+    baseline: Decimal | None = None  # the workbook's Baseline column (prepopulated), if any
     notes: str | None = None
     cell: str | None = None  # the Response cell, e.g. "G14"
 

@@ -10,9 +10,9 @@ Pure: answers arrive typed (see :mod:`ipp_calc.core.responses`); nothing here re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -25,6 +25,11 @@ from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 
 #: (measure id, county) → approved target, for one MCP.
 Targets = Mapping[tuple[str, str], Decimal]
+
+#: (improvement measure id, county) → the plan's own earlier value (RULES.md section 8), from the
+#: data folder. ``None``: the earlier submission is known and the value was not reported (no
+#: baseline). A key left out: no earlier workbook is known, so the workbook's Baseline is used.
+Baselines = Mapping[tuple[str, str], Decimal | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +48,11 @@ class MeasureScore:
     value: AnswerValue = None
     target: Decimal | None = None
     target_source: str | None = None  # "targets.csv" or "workbook"
-    met: bool | None = None  # target measures only
+    met: bool | None = None  # target and improvement measures only
     worth: Decimal | None = None
+    baseline: Decimal | None = None  # improvement measures only
+    baseline_source: str | None = None  # "data folder" or "workbook"
+    improvement: Fraction | None = None  # relative (a share) or absolute; None when undefined
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -58,6 +66,12 @@ class MeasureScore:
             "points_possible": number(self.points_possible),
             "reason": self.reason,
         }
+        if self.kind == "improvement" or self.baseline_source is not None or self.improvement is not None:
+            out["baseline"] = number(self.baseline) if self.baseline is not None else None
+            out["baseline_source"] = self.baseline_source
+            out["improvement"] = ratio6(self.improvement) if self.improvement is not None else None
+        if self.met is not None and self.kind == "improvement":
+            out["met"] = self.met
         if self.worth is not None:
             out["worth"] = money_text(self.worth)
         return out
@@ -183,11 +197,14 @@ def score_points(
     filled: FilledSubmission,
     *,
     approved_targets: Targets | None = None,
+    baselines: Baselines | None = None,
 ) -> ScoreResult:
     """Points per measure row and per (county, area); mandatory answers that are missing.
 
     ``approved_targets`` are DHCS's (``targets.csv``); when None, or when a target is missing
     there, the workbook's ``Target`` column is used, and each row's reason says which.
+    ``baselines`` are the plan's earlier values found in the data folder (see :data:`Baselines`);
+    they win over the workbook's ``Baseline`` column, and a disagreement is a finding.
     """
     rows: list[MeasureScore] = []
     notes: list[ScoreNote] = []
@@ -202,7 +219,16 @@ def score_points(
                 target, source, note = _target_for(measure, county, approved_targets, answer.target if answer else None)
                 if note is not None:
                     notes.append(note)
-            rows.append(score_measure(measure, county, value, target, source))
+            baseline, b_source = None, None
+            if measure.needs_baseline:
+                baseline, b_source, note = _baseline_for(
+                    measure, county, baselines, answer.baseline if answer else None
+                )
+                if note is not None:
+                    notes.append(note)
+            rows.append(
+                score_measure(measure, county, value, target, source, baseline=baseline, baseline_source=b_source)
+            )
     rows.sort(key=lambda r: (_county_key(r.county), r.priority_area, measure_sort_key(r.measure)))
     areas = _area_scores(submission, rows, counties)
     # rows are already in contract order: county, priority area, measure id
@@ -247,8 +273,41 @@ def _target_for(
     return None, None, None
 
 
+def _baseline_for(
+    measure: Measure, county: str, found: Baselines | None, in_workbook: Decimal | None
+) -> tuple[Decimal | None, str | None, ScoreNote | None]:
+    """The baseline of one improvement row: the data folder's when it knows the earlier
+    submission (RULES.md section 8: it wins), else the workbook's prepopulated ``Baseline``."""
+    assert measure.baseline is not None
+    ref = measure.baseline
+    where = f"submission {ref.submission} measure {ref.measure}"
+    if found is not None and (measure.id, county) in found:
+        from_data = found[(measure.id, county)]
+        note = None
+        if in_workbook is not None and from_data != in_workbook:
+            said = _num(from_data) if from_data is not None else f"nothing ({where} was not reported)"
+            note = ScoreNote(
+                "baseline-disagreement",
+                f"measure {measure.id} ({county}): the data folder's {where} says {said}, the workbook's "
+                f"Baseline says {_num(in_workbook)}; the data folder is used",
+                measure.id,
+                county,
+            )
+        return from_data, ("data folder" if from_data is not None else None), note
+    if in_workbook is not None:
+        return in_workbook, "workbook", None
+    return None, None, None
+
+
 def score_measure(
-    measure: Measure, county: str, value: AnswerValue, target: Decimal | None, target_source: str | None
+    measure: Measure,
+    county: str,
+    value: AnswerValue,
+    target: Decimal | None,
+    target_source: str | None,
+    *,
+    baseline: Decimal | None = None,
+    baseline_source: str | None = None,
 ) -> MeasureScore:
     """Points earned by one answer, with a reason a person can read."""
     base = MeasureScore(
@@ -264,7 +323,11 @@ def score_measure(
         value=value,
         target=target,
         target_source=target_source,
+        baseline=baseline,
+        baseline_source=baseline_source,
     )
+    if measure.kind == "improvement":
+        base = replace(base, met=False)
     if isinstance(value, Decimal) and (not value.is_finite() or value < 0):
         value = None  # RULES.md section 4: a numeric answer must be a finite number ≥ 0
         base = replace(base, value=None, reported=False)
@@ -292,6 +355,9 @@ def score_measure(
             met=met,
             reason=f"target {_num(target)} {verdict}: reported {_num(value)}, {better}{from_where}",
         )
+    if measure.needs_baseline:
+        assert isinstance(value, Decimal)
+        return _improvement(base, measure, value, baseline)
     return _tiered(base, measure, value, target, from_where)
 
 
@@ -328,6 +394,104 @@ def _tiered(
             what = f"reported {_num(value)}: {reached} of {len(tiers)} tiers reached"
     points = sum((t.points for t in tiers[:reached]), Decimal(0))
     return replace(base, points_earned=points, reason=what)
+
+
+# --------------------------------------------------------------------------- improvement over time
+
+
+@dataclass(frozen=True, slots=True)
+class Improvement:
+    """How an answer compares with its baseline (RULES.md section 8).
+
+    ``amount`` is the improvement ((v − b) / b or (b − v) / b when relative, v − b or b − v when
+    absolute), exact; None when relative with a baseline of 0, where only ``met_at_zero`` says
+    anything: a higher-is-better measure improves when v > 0, a lower-is-better one only stays at 0.
+    """
+
+    amount: Fraction | None
+    met_at_zero: bool = False
+
+    def reaches(self, at_least: Decimal) -> bool:
+        if self.amount is None:
+            return self.met_at_zero
+        return self.amount >= Fraction(at_least)
+
+
+def improvement_of(measure: Measure, value: Decimal, baseline: Decimal) -> Improvement:
+    """The improvement of ``value`` over ``baseline``, by the measure's change and direction."""
+    higher = measure.direction != "lower"
+    gain = Fraction(value) - Fraction(baseline) if higher else Fraction(baseline) - Fraction(value)
+    if not measure.relative:
+        return Improvement(gain)
+    if baseline == 0:
+        return Improvement(None, met_at_zero=value > 0 if higher else value == 0)
+    return Improvement(gain / Fraction(baseline))
+
+
+def _improvement(base: MeasureScore, measure: Measure, value: Decimal, baseline: Decimal | None) -> MeasureScore:
+    """An ``improvement`` measure, all or nothing, or ``tiered`` with basis ``improvement``."""
+    better = "lower is better" if measure.direction == "lower" else "higher is better"
+    if baseline is None:
+        return replace(base, reason=f"no baseline (reported {_num(value)})")
+    change = improvement_of(measure, value, baseline)
+    base = replace(base, improvement=change.amount)
+    source = f"; baseline from the {base.baseline_source}" if base.baseline_source else ""
+    tail = f" (reported {_num(value)}, {better}{source})"
+    if measure.kind == "improvement":
+        needed = measure.at_least if measure.at_least is not None else Decimal(0)
+        met = change.reaches(needed)
+        verdict = "met" if met else "not met"
+        what = f"{_change_text(measure, change, baseline)}, needed {_needed_text(measure, needed)}"
+        return replace(
+            base, met=met, points_earned=measure.points if met else ZERO_POINTS, reason=f"{verdict}: {what}{tail}"
+        )
+    tiers = measure.tiers or []
+    reached = 0
+    for tier in tiers:
+        if change.reaches(tier.at_least if tier.at_least is not None else Decimal(0)):
+            reached += 1
+        else:
+            break
+    points = sum((t.points for t in tiers[:reached]), Decimal(0))
+    return replace(
+        base,
+        points_earned=points,
+        reason=f"{_change_text(measure, change, baseline)}: {reached} of {len(tiers)} tiers reached{tail}",
+    )
+
+
+def _change_text(measure: Measure, change: Improvement, baseline: Decimal) -> str:
+    """ "improved 12 % on a baseline of 250", "worsened 3 on a baseline of 40", "baseline 0: …"."""
+    b = _num(baseline)
+    if change.amount is None:
+        if measure.direction == "lower":
+            stays = "stayed at 0" if change.met_at_zero else "rose from 0"
+            return f"{stays} on a baseline of 0 (lower is better: it can only stay at 0)"
+        grew = "rose above 0" if change.met_at_zero else "did not rise above 0"
+        return f"{grew} on a baseline of 0 (higher is better: any value above 0 improves on it)"
+    size = abs(change.amount)
+    shown = f"{_percent(size)} %" if measure.relative else _plain(_floor(size))
+    verb = "worsened" if change.amount < 0 else "improved"
+    return f"{verb} {shown} on a baseline of {b}"
+
+
+def _needed_text(measure: Measure, needed: Decimal) -> str:
+    return f"{_percent(Fraction(needed))} %" if measure.relative else _plain(needed)
+
+
+def _floor(amount: Fraction) -> Decimal:
+    """A non-negative amount to 2 decimals, rounded down, so a shown value never overstates it."""
+    return (Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+
+
+def _percent(share: Fraction) -> str:
+    """A non-negative share as a percent with at most 2 decimals, rounded down: ``12``, ``33.33``."""
+    return _plain(_floor(share * 100))
+
+
+def _plain(value: Decimal) -> str:
+    """Digits only, no exponent and no trailing zeros: ``30``, ``2.5``."""
+    return f"{value.normalize():f}"
 
 
 def _num(value: Any) -> str:
@@ -402,3 +566,40 @@ def _worth(
             if not forfeited:
                 gain += round_cents(Fraction(amount) * after) - round_cents(Fraction(amount) * before)
     return gain
+
+
+# --------------------------------------------------------------------------- baselines from earlier workbooks
+
+#: (program year, submission) → the plan's filled workbook of that submission, as known.
+Earlier = Mapping[tuple[int, int], FilledSubmission]
+
+
+def baselines_from(
+    submission: Submission, counties: tuple[str, ...], earlier: Earlier, *, known: Collection[tuple[int, int]]
+) -> dict[tuple[str, str], Decimal | None]:
+    """Each improvement row's baseline from the plan's earlier workbooks (RULES.md section 8).
+
+    ``known`` are the (program year, submission) whose data folder was read: for those, a missing
+    workbook or an unreported value is "no baseline" (None); a reference to any other is left
+    out, so the workbook's own Baseline column is used. ``counties`` are the plan's now: a county
+    it did not serve before has no baseline.
+    """
+    out: dict[tuple[str, str], Decimal | None] = {}
+    for measure in submission.measures:
+        if not measure.needs_baseline or measure.baseline is None:
+            continue
+        key = (measure.baseline_year(submission.program_year), measure.baseline.submission)
+        if key not in known:
+            continue
+        before = earlier.get(key)
+        for county in (PLAN_LEVEL,) if measure.level == "plan" else counties:
+            out[(measure.id, county)] = _earlier_value(before, measure.baseline.measure, county)
+    return out
+
+
+def _earlier_value(before: FilledSubmission | None, measure_id: str, county: str) -> Decimal | None:
+    answer = before.answer(measure_id, county) if before is not None else None
+    value = answer.value if answer is not None else None
+    if isinstance(value, Decimal) and value.is_finite() and value >= 0:
+        return value
+    return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from ipp_calc.core.models import Election, MeasureSet, PlanRow, TableRow, Target
 from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.pool import PoolResult, run_pool
 from ipp_calc.core.responses import FilledSubmission, empty_submission
-from ipp_calc.core.scoring import ScoreResult, Targets, add_dollars, score_points
+from ipp_calc.core.scoring import Baselines, ScoreResult, Targets, add_dollars, baselines_from, score_points
 
 FIVE_PERCENT = Decimal("0.05")
 
@@ -36,6 +36,12 @@ class YearInputs:
     table: tuple[TableRow, ...] | None
     targets: tuple[TargetRow, ...] | None
     filed: Mapping[tuple[str, int], FilledSubmission]
+    #: Earlier program years' workbooks, (MCP, program year, submission) → filled, for the
+    #: baselines of improvement measures (RULES.md section 8); ``earlier_known`` are the
+    #: (program year, submission) whose data folder was read, so a plan with no workbook there
+    #: has no baseline rather than falling back to its workbook's Baseline column.
+    earlier: Mapping[tuple[str, int, int], FilledSubmission] = field(default_factory=dict)
+    earlier_known: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +166,11 @@ def score_submission(
     *,
     targets: Targets | None,
     allocation: Allocation | None,
+    baselines: Baselines | None = None,
 ) -> ScoreResult:
     """Points for one workbook, and dollars when an allocation is given (``ipp score``)."""
     submission = ms.submissions[filled.submission]
-    result = score_points(submission, filled, approved_targets=targets)
+    result = score_points(submission, filled, approved_targets=targets, baselines=baselines)
     if allocation is None:
         return result
     payments = [p.id for p in ms.program.payments_of(filled.submission)]
@@ -176,16 +183,23 @@ def run_year(inputs: YearInputs) -> YearResult:
     all_targets = targets_by_mcp(inputs.targets)
     scores: list[ScoreResult] = []
     by_mcp: dict[str, list[ScoreResult]] = defaultdict(list)
+    known = inputs.earlier_known | {(ms.year, n) for n in ms.submissions}
+    earlier_by_mcp: dict[str, dict[tuple[int, int], FilledSubmission]] = defaultdict(dict)
+    for (who, earlier_year, earlier_number), before in inputs.earlier.items():
+        earlier_by_mcp[who][(earlier_year, earlier_number)] = before
     for mcp in allocation.mcps:
         counties = tuple(sorted(r.county for r in inputs.plans if r.mcp == mcp))
         mine = all_targets.get(mcp, {}) if all_targets is not None else None
+        earlier = dict(earlier_by_mcp.get(mcp, {}))
         for number in sorted(ms.submissions):
             filled = inputs.filed.get((mcp, number))
             if filled is None:
                 filled = empty_submission(mcp, ms.year, number, counties)
             else:
                 filled = replace(filled, counties=counties)
-            score = score_submission(ms, filled, targets=mine, allocation=allocation)
+            baselines = baselines_from(ms.submissions[number], counties, earlier, known=known)
+            score = score_submission(ms, filled, targets=mine, allocation=allocation, baselines=baselines)
+            earlier[(ms.year, number)] = filled
             scores.append(score)
             by_mcp[mcp].append(score)
     pool = run_pool(ms, allocation, inputs.elections, by_mcp)

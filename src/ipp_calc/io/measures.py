@@ -7,6 +7,7 @@ and never opens a file.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -262,3 +263,27 @@ def _check_single_yaml(path: Path) -> list[Finding]:
     except InputError as exc:
         return list(exc.findings)
     return []
+
+
+def baseline_sets(ms: MeasureSet, roots: list[Path], have: dict[int, MeasureSet]) -> dict[int, MeasureSet]:
+    """The other program years whose submissions ``ms``'s improvement measures name as baselines
+    (RULES.md section 8), from ``have`` or loaded from the first of ``roots`` that holds them.
+    A year found nowhere (or that does not load) is left out: :func:`check_baselines` says so."""
+    wanted = {
+        m.baseline_year(ms.year)
+        for sub in ms.submissions.values()
+        for m in sub.measures
+        if m.baseline is not None and m.baseline_year(ms.year) != ms.year
+    }
+    out: dict[int, MeasureSet] = {}
+    for year in sorted(wanted):
+        if year in have:
+            out[year] = have[year]
+            continue
+        for root in roots:
+            folder = root / f"py{year}"
+            if (folder / "program.yaml").is_file():
+                with contextlib.suppress(InputError):
+                    out[year] = load_folder(folder)
+                break
+    return out

@@ -460,8 +460,15 @@ def _kind_text(measure: Measure) -> str:
     """The kind in words; it starts with the kind's own name so it can be filtered on."""
     if measure.kind == "target":
         return f"target ({measure.direction or 'higher'} is better)"
+    if measure.kind == "improvement":
+        return f"improvement ({measure.direction or 'higher'} is better)"
     if measure.kind == "tiered":
-        by = {"completion": "tiers completed", "value": "by value", "target_ratio": "share of target"}
+        by = {
+            "completion": "tiers completed",
+            "value": "by value",
+            "target_ratio": "share of target",
+            "improvement": "by improvement",
+        }
         return f"tiered ({by.get(measure.basis or 'completion', measure.basis or '')})"
     return measure.kind
 
@@ -485,6 +492,8 @@ def answer_hint(measure: Measure) -> str:
     if measure.kind == "target":
         bound = "at most" if measure.direction == "lower" else "at least"
         return f"a number ≥ 0{_unit(measure)}; met when {bound} your target"
+    if measure.needs_baseline:
+        return f"a number ≥ 0{_unit(measure)}; {improvement_hint(measure)}"
     tiers = measure.tiers or []
     if measure.basis == "completion":
         parts = [
@@ -501,11 +510,32 @@ def answer_hint(measure: Measure) -> str:
     return f"a number ≥ 0{_unit(measure)}; tiers, each counting only after the one before: " + ("; ".join(parts))
 
 
+def improvement_hint(measure: Measure) -> str:
+    """What an improvement measure needs, in words (RULES.md section 8)."""
+    ref = measure.baseline
+    where = f"submission {ref.submission} measure {ref.measure}" if ref is not None else "an earlier submission"
+    if ref is not None and ref.program_year is not None:
+        where = f"PY{ref.program_year} {where}"
+    way = "fall" if measure.direction == "lower" else "rise"
+
+    def bar(at_least: Decimal | None) -> str:
+        at = at_least if at_least is not None else Decimal(0)
+        return f"{_number(at * 100)} %" if measure.relative else _number(at)
+
+    if measure.kind == "improvement":
+        need = f"must {way} by at least {bar(measure.at_least)}"
+    else:
+        need = "tiers at " + ", ".join(bar(t.at_least) for t in measure.tiers or [])
+    return f"compared with your value for {where} (the Baseline): {need}"
+
+
 def points_formula(measure: Measure, row: int, *, target_known: bool) -> str | None:
     """The live ``Points`` formula of a row (a preview for the MCP; the scorer never reads it).
 
     None where the points depend on a target that is not known when the template is written.
     """
+    if measure.needs_baseline:
+        return None  # scored against the plan's own earlier value, which the preview does not see
     g = f"{RESPONSE_COLUMN}{row}"
     i = f"{TARGET_COLUMN}{row}"
     pts = _number(measure.points)

@@ -66,8 +66,10 @@ H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET = (
     "Notes",
     "Target",
 )
+#: The optional, locked column prepopulation writes for improvement measures (RULES.md section 8).
+H_BASELINE = "Baseline"
 REQUIRED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE)
-USED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET)
+USED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET, H_BASELINE)
 
 _FORBIDDEN_WORDS = ("<!DOCTYPE", "<!ENTITY")
 _FORBIDDEN = {
@@ -637,12 +639,19 @@ def _parse_responses(
                 found.add(problem.code, problem.message, **at(H_TARGET, number))
             if target is None:
                 maybe_formula[f"{letters[H_TARGET]}{number}"] = f"{label}: the Target"
+        baseline: Decimal | None = None
+        if H_BASELINE in columns and measure.needs_baseline:
+            try:
+                baseline = parse_number(get(H_BASELINE), f"the Baseline of {label}")
+            except _CellProblem as problem:
+                found.add(problem.code, problem.message, **at(H_BASELINE, number))
         notes = get(H_NOTES)
         answers[key] = Answer(
             measure=measure.id,
             county=county,
             value=value,
             target=target,
+            baseline=baseline,
             notes=None if _blank(notes) else _text(notes, keep_inner=True),
             cell=response_cell,
         )
