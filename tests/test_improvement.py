@@ -6,7 +6,6 @@ Every expected number is worked out by hand in the comment beside it.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -386,6 +385,6 @@ def test_the_shipped_measure_sets_baseline_references_are_good() -> None:
     from ipp_calc.io.measures import baseline_sets, load_year, shipped_measures_dir
 
     root = shipped_measures_dir()
-    for year in (1, 2, 3):
-        ms: MeasureSet = load_year(root, year)
+    for number in (1, 2, 3):
+        ms: MeasureSet = load_year(root, number)
         assert check_baselines(ms, baseline_sets(ms, [root], {})) == []
