@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_submissions:
         written = generate_submissions(year, measures_dir=args.measures)
         print(f"wrote {len(written)} filled workbooks in {year.out_dir / 'submissions'}")
+        if args.out == DEFAULT_OUT:
+            round_plans = generate_review_round(measures_dir=args.measures)
+            print(f"wrote {REVIEW_OUT}: a round of {len(round_plans)} plans with problems for ipp review")
     return 0
 
 
@@ -707,3 +710,160 @@ def _weighted_sample(rng: random.Random, items: list[str], weights: list[int], c
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- a round with problems
+
+#: The example round of ``ipp review``: a small year whose Submission 2 workbooks have problems.
+REVIEW_OUT = Path(__file__).resolve().parent / "review-round"
+REVIEW_MCPS = 8
+REVIEW_SEED = 2121
+REVIEW_SUBMISSION = 2
+
+
+def generate_review_round(out_dir: Path = REVIEW_OUT, *, measures_dir: Path | None = None) -> dict[str, str]:
+    """A data folder for the intake review (``ipp review --year 1 --submission 2``), reproducible.
+
+    The same small year as :func:`generate_data` makes, with filled workbooks, then each plan's
+    Submission 2 workbook gets one kind of problem that the review must find, as an analyst meets
+    them: a blank mandatory answer (two counties), text in a number cell and a wrong word in a
+    Yes/No cell, a county left off the Cover, a second workbook for the same plan, a Target typed
+    over DHCS's (for information only), a Cover whose MCP id is misspelt, a plan that sent
+    nothing; one plan is clean. ``examples/py1`` stays clean for ``ipp run``. Returns MCP id →
+    what was done to its workbook (also written to the folder's README.md).
+    """
+    import shutil
+
+    year = generate_data(out_dir, mcps=REVIEW_MCPS, seed=REVIEW_SEED, measures_dir=measures_dir)
+    generate_submissions(year, measures_dir=measures_dir)
+    measure_set = load_year(measures_dir or shipped_measures_dir(), PROGRAM_YEAR)
+    submission = measure_set.submissions[REVIEW_SUBMISSION]
+    folder = out_dir / "submissions"
+    blank_plan = missing_mandatory_plan(year)
+    multi = sorted((m for m in year.mcps if len(year.counties[m]) > 1 and m != blank_plan), key=lambda m: m)
+    single = [m for m in year.mcps if m not in multi and m != blank_plan]
+    order = [m for m in (*multi, *single)]
+    done: dict[str, str] = {}
+
+    def path_of(mcp: str) -> Path:
+        return folder / f"{mcp}-submission-{REVIEW_SUBMISSION}.xlsx"
+
+    mandatory_county = next(m for m in submission.measures if m.mandatory and m.level == "county")
+    if blank_plan is not None:
+        counties = year.counties[blank_plan]
+        extra = ""
+        if len(counties) > 1:
+            _edit_responses(path_of(blank_plan), {(mandatory_county.id, counties[1]): None})
+            extra = f" and in {counties[1]}"
+        done[blank_plan] = f"mandatory measure {mandatory_county.id} left blank in {counties[0]}{extra}"
+    cover_plan, duplicate_plan = order[0], order[1]
+    number = next(m for m in submission.measures if m.numeric and m.level == "county")
+    yes_no = next(m for m in submission.measures if m.kind == "completion")
+    cell_plan = order[2]
+    cell_county = year.counties[cell_plan][0]
+    yes_no_county = "All" if yes_no.level == "plan" else cell_county
+    _edit_responses(path_of(cell_plan), {(number.id, cell_county): "n/a", (yes_no.id, yes_no_county): "maybe"})
+    done[cell_plan] = (
+        f'measure {number.id} ({cell_county}) answered "n/a" (a number is expected); '
+        f'measure {yes_no.id} ({yes_no_county}) answered "maybe"'
+    )
+    dropped = year.counties[cover_plan][-1]
+    _remake_for_counties(measure_set, year, cover_plan, path_of(cover_plan), year.counties[cover_plan][:-1])
+    done[cover_plan] = f"made from a template for the wrong counties: the Cover and the rows leave out {dropped}"
+    shutil.copyfile(path_of(duplicate_plan), folder / f"{duplicate_plan}-submission-{REVIEW_SUBMISSION}-FINAL.xlsx")
+    done[duplicate_plan] = "sent twice (a -FINAL copy)"
+    target_plan = next(
+        m for m in order[3:] if any(p == m and (mm, c) for (p, c, mm) in year.targets)
+    )
+    (county, measure_id), target = next(
+        ((c, mm), t) for (p, c, mm), t in sorted(year.targets.items()) if p == target_plan
+    )
+    _edit_responses(path_of(target_plan), {(measure_id, county): None}, column="Target", value=target + 1)
+    done[target_plan] = f"the Target of measure {measure_id} ({county}) typed over as {target + 1} (information only)"
+    rest = [m for m in order[3:] if m != target_plan]
+    typo_plan, missing_plan = rest[0], rest[1]
+    _edit_cover(path_of(typo_plan), "MCP", typo_plan.replace("-", "", 1))
+    done[typo_plan] = f"the Cover's MCP id misspelt {typo_plan.replace('-', '', 1)!r}"
+    path_of(missing_plan).unlink()
+    done[missing_plan] = "sent no Submission 2 workbook"
+    for mcp in year.mcps:
+        done.setdefault(mcp, "clean: accepted")
+    _write(out_dir / "README.md", _review_readme(done))
+    return dict(sorted(done.items()))
+
+
+def _edit_responses(
+    path: Path, answers: dict[tuple[str, str], object], *, column: str = "Response", value: object = None
+) -> None:
+    """Type into the Responses sheet as a person would in Excel: ``answers`` are (measure, county)
+    → value for ``column`` (``value`` applies to every key when given)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Responses"]
+    header = [cell.value for cell in sheet[1]]
+    at = {name: header.index(name) + 1 for name in ("Measure ID", "County", column)}
+    for row in range(2, sheet.max_row + 1):
+        key = (str(sheet.cell(row, at["Measure ID"]).value), str(sheet.cell(row, at["County"]).value))
+        if key in answers:
+            sheet.cell(row, at[column]).value = value if value is not None else answers[key]
+    book.save(path)
+
+
+def _remake_for_counties(
+    measure_set: MeasureSet, year: GeneratedYear, mcp: str, path: Path, counties: tuple[str, ...]
+) -> None:
+    """The plan's workbook as if filled in a template made for ``counties`` (one left out)."""
+    from dataclasses import replace
+
+    from ipp_calc.io.template import write_template
+    from ipp_calc.io.workbook import read_submission
+
+    filled = read_submission(path, measure_set)
+    kept = {key: answer for key, answer in filled.answers.items() if key[1] in (*counties, "All")}
+    targets = {(m, c): t for (p, c, m), t in year.targets.items() if p == mcp and c in (*counties, "All")}
+    write_template(
+        measure_set,
+        REVIEW_SUBMISSION,
+        mcp,
+        counties,
+        path,
+        targets=targets,
+        previous=replace(filled, counties=counties, answers=kept),
+    )
+
+
+def _edit_cover(path: Path, label: str, value: str) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Cover"]
+    for row in range(1, sheet.max_row + 1):
+        if sheet.cell(row, 1).value == label:
+            sheet.cell(row, 2).value = value
+    book.save(path)
+
+
+def _review_readme(done: dict[str, str]) -> str:
+    lines = [
+        "# Example submission round with problems: PY1 Submission 2 (illustrative)",
+        "",
+        "Made by `python examples/generate.py` (seeded, reproducible). A small fictitious year whose",
+        "Submission 2 workbooks carry the problems an intake review meets, for `ipp review` to find:",
+        "",
+        "```sh",
+        "ipp review --year 1 --submission 2 --data examples/review-round",
+        "ipp review --year 1 --submission 2 --data examples/review-round -o review.xlsx",
+        "ipp review --year 1 --submission 2 --data examples/review-round -o letters",
+        "```",
+        "",
+        "| plan | what is wrong with its Submission 2 workbook |",
+        "|---|---|",
+    ]
+    lines += [f"| `{mcp}` | {what} |" for mcp, what in sorted(done.items())]
+    lines += [
+        "",
+        "Every name and number is invented and illustrative. `examples/py1` is the clean year that",
+        "`ipp run` computes.",
+    ]
+    return "\n".join(lines) + "\n"

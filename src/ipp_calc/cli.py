@@ -636,6 +636,88 @@ def explain(
     emit(text, output, data_inputs(data) + [Path(w) for w in loaded.workbooks])
 
 
+# ----------------------------------------------------------------------------- ipp review
+
+
+@app.command()
+def review(
+    year: YearOpt,
+    submission: Annotated[int, typer.Option("--submission", "-s", help="The submission round to review.", min=1)],
+    data: DataOpt = Path("."),
+    allow_measure_set_change: AllowChangeOpt = False,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="review.xlsx: the review workbook (Status, Problems); a folder (or a name without a suffix): "
+            "one letter per plan (markdown); another name: the output in --format.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The intake review of one round: every workbook read, each plan accepted, revision requested or missing."""
+    from ipp_calc.core.review import review_round
+    from ipp_calc.core.year import targets_by_mcp
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.review import read_round, write_letters, write_review_workbook
+    from ipp_calc.io.reviewview import review_csv, review_tables, summary_line
+    from ipp_calc.io.year_loader import measure_ids as year_measure_ids
+
+    ms = load_measure_set(measures, year)
+    if ms.submission(submission) is None:
+        raise InputError(
+            Finding(
+                "usage",
+                f"PY{year} has no submission {submission} (it has {', '.join(map(str, sorted(ms.submissions)))})",
+            )
+        )
+    folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
+    reads, file_notes = read_round(data, ms, allow_measure_set_change=allow_measure_set_change)
+    result = review_round(
+        ms,
+        submission,
+        {mcp: folder.counties(mcp) for mcp in folder.mcps},
+        reads,
+        targets=targets_by_mcp(folder.targets),
+    )
+    notes = illustrative_notes(ms) + [f.line_text() for f in file_notes]
+    if result.other_submissions:
+        notes.append(f"{len(result.other_submissions)} workbook(s) answer another submission: not part of this round")
+    inputs = data_inputs(data) + [data / "submissions" / Path(r.file).name for r in reads]
+    if output is not None and (output.is_dir() or not output.suffix):
+        written = write_letters(result, output, illustrative=ms.illustrative, inputs=inputs)
+        typer.echo(f"wrote {len(written)} letters in {output}: {summary_line(result)}")
+        for line in notes:
+            notice(line)
+    elif output is not None and output.suffix.lower() == ".xlsx":
+        from ipp_calc.io.output import check_output_path
+
+        check_output_path(output, inputs)
+        write_review_workbook(result, output, notes=notes)
+        typer.echo(f"wrote the review workbook {output}: {summary_line(result)}")
+        for line in notes:
+            notice(line)
+    else:
+        document = {**result.to_json(), "status": ms.program.status, "notices": notes}
+        deliver(
+            format=format,
+            output=output,
+            inputs=inputs,
+            document=document,
+            tables=lambda: review_tables(result),
+            csv=review_csv(result),
+            notes=notes,
+        )
+        if format is Format.table and output is None:
+            typer.echo(summary_line(result))
+    if not result.accepted:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 # ----------------------------------------------------------------------------- ipp diff
 
 

@@ -79,6 +79,9 @@ ERROR_CODES: Mapping[str, str] = {
     "formula-no-value": "A cell holds a formula with no cached value (never opened in Excel).",
     "duplicate-workbook": "Two workbooks answer the same MCP and submission.",
     "unknown-submission": "A workbook names a program year or submission that does not exist.",
+    # the intake review of a round (ipp review)
+    "mandatory-missing": "A mandatory measure is not answered for a county (or for the plan).",
+    "missing-county": "A workbook's Cover leaves out a county where plans.csv says the MCP operates.",
     # limits and reconciliation (findings: exit 1, output still written)
     "capitation-limit": "An MCP's maximum allocation alone exceeds 5% of its capitation (42 CFR 438.6(b)(2)).",
     "earned-above-limit": "An MCP's earned dollars exceed 5% of its capitation (42 CFR 438.6(b)(2)).",
@@ -146,7 +149,7 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, str, str, str]:
         """Findings are reported in file and line order, so output is deterministic."""
-        return (self.file or "", self.line or 0, self.sheet or "", _cell_order(self.cell), self.code)
+        return (self.file or "", self.line or 0, self.sheet or "", cell_order(self.cell), self.code)
 
 
 def printable(text: str) -> str:
@@ -158,7 +161,7 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def _cell_order(cell: str | None) -> str:
+def cell_order(cell: str | None) -> str:
     """Sort ``G9`` before ``G14``: row number zero-padded, then column letters."""
     if not cell:
         return ""
