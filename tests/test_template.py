@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ipp_calc.core.responses import Answer, FilledSubmission
 from ipp_calc.errors import InputError
+from ipp_calc.io import template
 from ipp_calc.io.template import COLUMNS, build_template, points_formula, write_template
 from ipp_calc.io.workbook import read_submission
 from workbooks import (
@@ -306,11 +307,11 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path: Path, monkeypatc
     path = blank_template(tmp_path)
     before = path.read_bytes()
 
-    def broken(self: Any, stream: Any) -> None:
+    def broken(model: Any, stream: Any) -> None:
         stream.write(b"half a workbook")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
+    monkeypatch.setattr(template, "write_workbook", broken)
     with pytest.raises(InputError) as raised:  # a full disk is bad circumstances (exit 2), not a bug
         blank_template(tmp_path, counties=["Kern"])
     assert raised.value.first.code == "output-unwritable" and "disk full" in raised.value.first.message
@@ -391,3 +392,57 @@ def test_a_previous_answer_that_no_longer_fits_its_measure_is_listed_and_its_not
     row = rows_by_key(ws)
     assert ws[f"G{row[('1.1', 'All')]}"].value is None
     assert ws[f"H{row[('1.1', 'All')]}"].value == "was a count"
+
+
+# --------------------------------------------------------------------------- the writer
+
+GOLDEN = Path(__file__).parent / "fixtures" / "xlsx"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "py1"
+
+
+@pytest.mark.parametrize(
+    ("golden", "argv"),
+    [
+        (
+            "template-py1-s1-condor-grove-health.json",
+            ["-y", "1", "-s", "1", "--mcp", "condor-grove-health", "--data", str(EXAMPLE)],
+        ),
+        ("template-py2-s4-kern-fresno.json", ["-y", "2", "-s", "4", "--mcp", "x", "--counties", "Kern,Fresno"]),
+    ],
+)
+def test_the_template_looks_as_it_did_when_openpyxl_wrote_it(
+    golden: str, argv: list[str], run_cli: Any, tmp_path: Path
+) -> None:
+    """The golden files describe (tests/xlsx_fingerprint.py) the templates openpyxl wrote before the
+    move to XlsxWriter (commit 4097686): every value, formula, look, lock, drop-down, width, height,
+    frozen pane, filter, print set-up and protection flag must be the same. A change meant to alter
+    the template regenerates them: IPP_UPDATE_GOLDEN=1 python -m pytest tests/test_template.py."""
+    import json
+    import os
+
+    from xlsx_fingerprint import describe, differences
+
+    path = tmp_path / "t.xlsx"
+    assert run_cli(["template", *argv, "-o", path]).exit_code == 0
+    now = describe(path)
+    if os.environ.get("IPP_UPDATE_GOLDEN"):
+        (GOLDEN / golden).write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
+    assert differences(json.loads((GOLDEN / golden).read_text()), now) == []
+
+
+def test_the_template_looks_the_same_written_by_xlsxwriter_and_by_the_openpyxl_reference(tmp_path: Path) -> None:
+    """With targets and carried answers, the template's model rendered by both libraries looks the
+    same, formulas included (tests/openpyxl_reference.py renders it as the replaced code did)."""
+    from openpyxl_reference import render
+    from xlsx_fingerprint import describe, differences
+
+    ms = measure_set(1)
+    earlier = blank_template(tmp_path, name="before.xlsx")
+    fill(earlier, {("1.1", "All"): "Yes", ("1.2", "Fresno"): 8.5}, notes={("1.2", "Fresno"): "=counted in June"})
+    previous = read_submission(earlier, ms)
+    model, _ = build_template(ms, 2, "alpha", list(COUNTIES), targets=TARGETS, previous=previous)
+    ours, reference = tmp_path / "xlsxwriter.xlsx", tmp_path / "openpyxl.xlsx"
+    write_template(ms, 2, "alpha", list(COUNTIES), ours, targets=TARGETS, previous=previous)
+    with reference.open("wb") as stream:
+        render(model, stream)
+    assert differences(describe(reference), describe(ours)) == []

@@ -7,53 +7,45 @@ Scores, Pool) to answer a plan's question about one county or one measure. The S
 which files, sha256 and parameters made the numbers, each parameter with its APL reference, so a
 report found on a share drive months later still says what it was computed from.
 
-Why openpyxl's **write-only** mode: a statewide year's Scores sheet has one row per measure, county,
-submission and MCP, and ``ipp run`` is benchmarked against merely reading the input workbooks.
-Write-only mode streams rows to a temporary file instead of holding a cell object per value, and it
-still does everything this report needs: frozen panes and column widths (set before the first
-row), auto-filters, cell styles (``WriteOnlyCell``) and the Summary chart (which refers to the
-Summary's cells by sheet name). Measured here (CPU seconds for a 50,000-row Scores sheet of 12
-columns, three of them styled, through this module, openpyxl 3.1.5): write-only 4.9 s, the normal
-mode 6.0 s (and every cell held in memory). Nearly all of it is openpyxl's XML serialisation
-(about 8 µs a cell); with ``lxml`` installed, which openpyxl then uses by itself, write-only takes
-3.6 s. The shipped example year (25 MCPs, 50 workbooks, 2,456 Scores rows) writes in 0.3 s, against
-2.4 s to read and compute it.
+How it is written: the functions below build pure sheet models (:class:`Sheet`: rows of values with
+style names; no workbook library involved), :func:`workbook_model` turns them into the generic
+:class:`~ipp_calc.io.sheetmodel.WorkbookModel`, and :func:`ipp_calc.io.xlsx.write_workbook` renders it
+with XlsxWriter. A new sheet is one more function returning a :class:`Sheet`, added to
+:func:`build_sheets`. Why XlsxWriter rather than openpyxl's write-only mode (issue 18): measured on the
+shipped example year (25 MCPs, ~35,000 cells; CPU time, medians of 7 on a busy 2-core machine),
+writing the report takes about 0.36× of openpyxl's write-only time built in memory and 0.47×
+streamed; whole-run figures are in bench/README.md. A report of more than
+:data:`STREAM_CELLS` cells is streamed (XlsxWriter's ``constant_memory``: each row goes to a
+temporary file as soon as it is complete), so a 30× year never holds its Scores sheet in memory;
+a smaller one is built in memory, which is faster still.
 
 Layout: each long table starts in row 1 under a bold header, frozen and filtered; where a sheet
 has more than one table (Summary: title above, findings and chart below; Pool: its sources above,
 its rounds below) the filter and the frozen rows belong to the per-MCP table. Long free text
 (reasons, notes, references) is in the last columns so that it can run on to the right.
 
-Every number is stored as a number (money as ``Decimal``, which openpyxl writes exactly for any
+Every number is stored as a number (money as ``Decimal``, written with its own digits for any
 amount under 10^14; points and counts as numbers; performance rounded to 6 places), money with the
 currency format ``"$"#,##0.00``. Every text value passes through :func:`_text`: characters a
 workbook cannot hold are dropped and text a spreadsheet would run as a formula is neutralised
 (:func:`ipp_calc.io.output.neutralise`), because MCP ids, county names and reasons come from files
 that other people wrote. The Summary totals are values, not formulas, so they show without a
-recalculation (openpyxl writes no cached results for formulas).
+recalculation (formulas are written without cached results).
 
 Written atomically (:func:`ipp_calc.io.output.atomic_write`): a failure leaves the old file (or
-none) and no temporary file, neither beside the target nor openpyxl's own in the temp folder.
+none) and no temporary file, neither beside the target nor the writer's own in the temp folder.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
-from copy import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ipp_calc import __version__
 from ipp_calc.core.models import SourceFile
@@ -62,40 +54,49 @@ from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.trace import cite
 from ipp_calc.core.year import YearResult
 from ipp_calc.io.output import atomic_write, neutralise
+from ipp_calc.io.sheetmodel import (
+    BarChart,
+    CellFormat,
+    Row,
+    Series,
+    SheetModel,
+    WorkbookModel,
+    cell_position,
+    column_letter,
+)
+from ipp_calc.io.xlsx import write_workbook
 
 MONEY_FORMAT = '"$"#,##0.00'
 PERFORMANCE_FORMAT = "0.000000"
 SHARE_FORMAT = "0.00%"
 ILLUSTRATIVE = "Made with an illustrative measure set: not DHCS's numbers"
+#: Above this many cells (rows × the widest row, summed over the sheets) the report is streamed.
+STREAM_CELLS = 150_000
 SHEETS = ("Summary", "Allocation", "Scores", "Pool", "Reconciliation", "Sources")
 
-#: Characters an .xlsx cannot hold (openpyxl refuses them); dropped from text.
+#: Characters an .xlsx cannot hold (XML 1.0 has no place for them); dropped from text.
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
-#: Text openpyxl would store as an error value rather than as text.
-_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
-
 #: Shown as TRUE / FALSE by every spreadsheet program (LibreOffice shows a bare boolean as 1 / 0).
 BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
 
-_BOLD = Font(name="Calibri", size=11, bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
-_CENTER = Alignment(horizontal="center")
-_STYLES: dict[str, dict[str, Any]] = {
-    "header": {"font": _BOLD, "fill": _HEADER_FILL},
-    "header_right": {"font": _BOLD, "fill": _HEADER_FILL, "alignment": Alignment(horizontal="right")},
-    "header_center": {"font": _BOLD, "fill": _HEADER_FILL, "alignment": _CENTER},
-    "bold": {"font": _BOLD},
-    "title": {"font": Font(name="Calibri", size=14, bold=True)},
-    "warning": {"font": Font(name="Calibri", size=11, bold=True, color="9C0006")},
-    "center": {"alignment": _CENTER},
-    "number": {},  # a plain number; only its header is aligned right
-    "left": {"alignment": Alignment(horizontal="left")},
-    "right": {"alignment": Alignment(horizontal="right")},
-    "money": {"number_format": MONEY_FORMAT},
-    "money_bold": {"number_format": MONEY_FORMAT, "font": _BOLD},
-    "performance": {"number_format": PERFORMANCE_FORMAT},
-    "share": {"number_format": SHARE_FORMAT},
-    "boolean": {"number_format": BOOLEAN_FORMAT, "font": _BOLD},
+_BOLD = CellFormat(bold=True)
+_HEADER = CellFormat(bold=True, fill="DDE7F0")
+_STYLES: dict[str, CellFormat] = {
+    "header": _HEADER,
+    "header_right": _HEADER.plus(CellFormat(align="right")),
+    "header_center": _HEADER.plus(CellFormat(align="center")),
+    "bold": _BOLD,
+    "title": CellFormat(bold=True, size=14),
+    "warning": CellFormat(bold=True, colour="9C0006"),
+    "center": CellFormat(align="center"),
+    "number": CellFormat(),  # a plain number; only its header is aligned right
+    "left": CellFormat(align="left"),
+    "right": CellFormat(align="right"),
+    "money": CellFormat(number_format=MONEY_FORMAT),
+    "money_bold": CellFormat(number_format=MONEY_FORMAT, bold=True),
+    "performance": CellFormat(number_format=PERFORMANCE_FORMAT),
+    "share": CellFormat(number_format=SHARE_FORMAT),
+    "boolean": CellFormat(number_format=BOOLEAN_FORMAT, bold=True),
 }
 
 #: Column widths, in characters: how many rows are looked at, and the bounds.
@@ -108,12 +109,14 @@ Style = str | None
 
 
 @functools.cache
-def _settings(style: str) -> dict[str, Any]:
-    """The cell attributes of a style; later parts of a "+" style win."""
-    merged: dict[str, Any] = {}
+def _format(style: Style) -> CellFormat | None:
+    """The look of a style (None: plain); later parts of a "+" style win."""
+    if style is None:
+        return None
+    merged = CellFormat()
     for part in style.split("+"):
-        merged.update(_STYLES[part])
-    return merged
+        merged = merged.plus(_STYLES[part])
+    return None if merged == CellFormat() else merged
 
 
 def write_report(
@@ -134,7 +137,7 @@ def write_report(
 
 @dataclass
 class Sheet:
-    """One worksheet as rows of values, before openpyxl sees it.
+    """One worksheet as rows of values with style names, before any workbook library sees it.
 
     ``rows`` holds ``(values, styles)``; ``styles`` is None (all plain) or one style name (or
     None) per value. Rows whose index is in ``unsized`` (titles, notes) do not widen columns.
@@ -147,7 +150,7 @@ class Sheet:
     auto_filter: str | None = None
     unsized: set[int] = field(default_factory=set)
     max_width: dict[int, float] = field(default_factory=dict)  # column (1-based) → width cap
-    charts: list[Callable[[Any], tuple[Any, str]]] = field(default_factory=list)
+    charts: list[BarChart] = field(default_factory=list)
 
     @property
     def next_row(self) -> int:
@@ -225,7 +228,7 @@ def yes_no(flag: bool) -> str:
 def build_sheets(
     result: YearResult, *, notes: Sequence[str], sources: Sequence[SourceFile], workbooks: Sequence[str]
 ) -> list[Sheet]:
-    """Every sheet of the report, in order (pure: no openpyxl objects yet)."""
+    """Every sheet of the report, in order (pure data: nothing is written yet)."""
     return [
         summary_sheet(result),
         allocation_sheet(result),
@@ -307,7 +310,7 @@ def summary_sheet(result: YearResult) -> Sheet:
     )
     sheet.freeze = f"B{header_row + 1}"
     sheet.print_titles = f"{header_row}:{header_row}"
-    sheet.auto_filter = f"A{header_row}:{get_column_letter(len(names))}{max(last_data, header_row)}"
+    sheet.auto_filter = f"A{header_row}:{column_letter(len(names) - 1)}{max(last_data, header_row)}"
     sheet.max_width[len(names)] = 80.0
     sheet.blank()
     sheet.line(
@@ -330,33 +333,21 @@ def summary_sheet(result: YearResult) -> Sheet:
         # Stacked, a bar is the MCP's maximum allocation plus its pool award.
         series = [("Earned", "2E7D32"), ("Pool award", "1565C0"), ("Unearned", "B0B0B0"), ("Forfeited", "E69F00")]
 
-        def chart(ws: Any) -> tuple[Any, str]:
-            bar = BarChart()
-            bar.type = "bar"
-            bar.grouping = "stacked"
-            bar.overlap = 100
-            bar.gapWidth = 60
-            bar.title = "Earned, pool award, unearned and forfeited per MCP"
-            bar.y_axis.title = "Dollars (millions)"
-            bar.y_axis.number_format = '"$"#,##0,,"M"'
-            bar.y_axis.majorGridlines = None
-            for name, colour in series:
-                data = Reference(ws, min_col=column[name], min_row=header_row, max_row=last_data)
-                bar.add_data(data, titles_from_data=True)
-                bar.series[-1].graphicalProperties.solidFill = colour
-                bar.series[-1].graphicalProperties.line.solidFill = colour
-            bar.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_data))
-            # First MCP at the top, the dollar axis along the bottom; both axes shown.
-            bar.x_axis.scaling.orientation = "maxMin"
-            bar.y_axis.crosses = "max"
-            bar.x_axis.delete = False
-            bar.y_axis.delete = False
-            bar.legend.position = "b"
-            bar.width = 26.0
-            bar.height = min(60.0, max(8.0, 3.5 + 0.6 * len(rows)))
-            return bar, f"A{chart_row}"
-
-        sheet.charts.append(chart)
+        sheet.charts.append(
+            BarChart(
+                title="Earned, pool award, unearned and forfeited per MCP",
+                value_axis_title="Dollars (millions)",
+                value_format='"$"#,##0,,"M"',
+                categories_column=0,
+                series=tuple(
+                    Series(header_row - 1, column[name] - 1, header_row, last_data - 1, colour)
+                    for name, colour in series
+                ),
+                anchor=f"A{chart_row}",
+                width_cm=26.0,
+                height_cm=min(60.0, max(8.0, 3.5 + 0.6 * len(rows))),
+            )
+        )
     return sheet
 
 
@@ -483,7 +474,7 @@ def pool_sheet(result: YearResult) -> Sheet:
         )
     sheet.freeze = f"B{header_row + 1}"
     sheet.print_titles = f"{header_row}:{header_row}"
-    sheet.auto_filter = f"A{header_row}:{get_column_letter(len(names))}{sheet.next_row - 1}"
+    sheet.auto_filter = f"A{header_row}:{column_letter(len(names) - 1)}{sheet.next_row - 1}"
     sheet.max_width[11] = 80.0
     sheet.blank()
     sheet.line("Rounds: the pool split by max allocation × performance; a plan given more than its room", "bold")
@@ -612,91 +603,55 @@ def _text(value: str) -> str:
     return text
 
 
-class _RowWriter:
-    """Turns a row of values into what ``ws.append`` takes: plain values, and ``WriteOnlyCell``s
-    where a style applies. Each style is resolved once per sheet, then copied (the cheap part of
-    styling a cell), which matters on a Scores sheet of tens of thousands of rows."""
+def _cells(sheet: Sheet) -> Iterator[Row]:
+    """The sheet's rows as the writer takes them: text made safe (:func:`_text`), each style
+    resolved to its look once per distinct row of styles, no look on an empty cell."""
+    looks: dict[int, tuple[Sequence[Style], tuple[CellFormat | None, ...]]] = {}
+    for values, styles in sheet.rows:
+        if any(v.__class__ is str for v in values):
+            values = tuple(_text(v) if v.__class__ is str else v for v in values)
+        if styles is None:
+            yield values, None
+            continue
+        cached = looks.get(id(styles))
+        if cached is None or cached[0] is not styles:
+            cached = looks[id(styles)] = (styles, tuple(_format(s) for s in styles))
+        formats = cached[1]
+        if None in values:
+            formats = tuple(None if v is None else f for v, f in zip(values, formats, strict=True))
+        yield values, formats
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.protos: dict[str, Any] = {}
 
-    def style_of(self, style: str) -> Any:
-        proto = self.protos.get(style)
-        if proto is None:
-            cell = WriteOnlyCell(self.ws)
-            for attribute, setting in _settings(style).items():
-                setattr(cell, attribute, setting)
-            proto = self.protos[style] = cell._style
-        return proto
+def _model(sheet: Sheet) -> SheetModel:
+    freeze = None
+    if sheet.freeze:
+        freeze = cell_position(sheet.freeze)  # the first cell that scrolls: rows and columns above and left stay
+    repeat = None
+    if sheet.print_titles:
+        first, last = sheet.print_titles.split(":")
+        repeat = (int(first) - 1, int(last) - 1)
+    return SheetModel(
+        sheet.title,
+        rows=_cells(sheet),
+        widths=sheet.widths(),
+        freeze=freeze,
+        auto_filter=sheet.auto_filter,
+        repeat_rows=repeat,
+        landscape=True,
+        charts=sheet.charts,
+    )
 
-    def cell(self, value: Any, style: Style, *, text: bool = False) -> Any:
-        cell = WriteOnlyCell(self.ws, value)
-        if text:
-            cell.data_type = "s"
-        if style is not None and _settings(style):
-            cell._style = copy(self.style_of(style))
-        return cell
 
-    def row(self, values: Iterable[Any], styles: Sequence[Style] | None) -> list[Any]:
-        out: list[Any] = []
-        for i, value in enumerate(values):
-            style = styles[i] if styles is not None else None
-            if isinstance(value, str):
-                value = _text(value)
-                if value in _ERROR_CODES:  # "#N/A" in a plans.csv is a name, not an error value
-                    out.append(self.cell(value, style, text=True))
-                    continue
-            if style is None or value is None or not _settings(style):
-                out.append(value)
-            else:
-                out.append(self.cell(value, style))
-        return out
+def workbook_model(sheets: Sequence[Sheet]) -> WorkbookModel:
+    """The report as a workbook model; its rows are generated as the writer takes them."""
+    return WorkbookModel(
+        [_model(sheet) for sheet in sheets],
+        title="CalAIM IPP year report",
+        creator=f"ipp-calc {__version__}",
+        streamed=sum(len(s.rows) * max((len(v) for v, _ in s.rows), default=0) for s in sheets) > STREAM_CELLS,
+    )
 
 
 def _save(sheets: Sequence[Sheet], stream: BinaryIO) -> None:
-    """Stream every sheet into a write-only workbook and save it to ``stream``."""
-    wb = Workbook(write_only=True)
-    wb.properties.creator = f"ipp-calc {__version__}"
-    wb.properties.title = "CalAIM IPP year report"
-    try:
-        for sheet in sheets:
-            ws = wb.create_sheet(sheet.title)
-            for index, width in enumerate(sheet.widths(), 1):  # before the first row
-                ws.column_dimensions[get_column_letter(index)].width = width
-            if sheet.freeze:
-                ws.freeze_panes = sheet.freeze
-            ws.page_setup.orientation = "landscape"
-            ws.page_setup.fitToWidth = 1  # printed one page wide, as many pages tall as it takes
-            ws.page_setup.fitToHeight = 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-            if sheet.print_titles:
-                ws.print_title_rows = sheet.print_titles
-            writer = _RowWriter(ws)
-            append, row = ws.append, writer.row
-            for values, styles in sheet.rows:
-                append(row(values, styles))
-            if sheet.auto_filter:
-                ws.auto_filter.ref = sheet.auto_filter
-            for make in sheet.charts:
-                chart, anchor = make(ws)
-                ws.add_chart(chart, anchor)
-        wb.save(stream)
-    except BaseException:
-        _discard(wb)
-        raise
-
-
-def _discard(wb: Any) -> None:
-    """Remove the temporary files openpyxl's write-only sheets stream their rows into (in the
-    system temp folder), which it would otherwise leave until the interpreter exits."""
-    for ws in getattr(wb, "worksheets", ()):
-        writer = getattr(ws, "_writer", None)
-        if writer is None:
-            continue
-        for stream in (getattr(ws, "_rows", None), writer.xf):  # rows first: they write into xf
-            if stream is not None:
-                with contextlib.suppress(Exception):
-                    stream.close()
-        with contextlib.suppress(Exception):
-            writer.cleanup()
+    """Write every sheet into ``stream`` (a long report row by row: see :data:`STREAM_CELLS`)."""
+    write_workbook(workbook_model(sheets), stream)

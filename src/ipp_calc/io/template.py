@@ -21,16 +21,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
 from ipp_calc import __version__
 from ipp_calc.core.models import Measure, MeasureSet, Submission
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 from ipp_calc.errors import Finding, InputError
 from ipp_calc.io.output import atomic_write, neutralise
+from ipp_calc.io.sheetmodel import CellFormat, Formula, Protection, Row, SheetModel, Validation, WorkbookModel
+from ipp_calc.io.xlsx import write_workbook
 
 # --------------------------------------------------------------------------- the layout
 
@@ -76,13 +73,18 @@ _WIDTHS = {
 }
 _WRAPPED = frozenset({"Priority Area", "Measure", "Kind", "Notes", "Answer with"})
 
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", start_color="D9D9D9", end_color="D9D9D9")
-_EDITABLE_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
-_UNLOCKED = Protection(locked=False)
-_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-_TOP = Alignment(vertical="top")
-_LEFT_TOP_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_HEADER = CellFormat(bold=True, fill="D9D9D9", valign="center", wrap=True)
+_TOP_WRAP = CellFormat(valign="top", wrap=True)
+_TOP = CellFormat(valign="top")
+_LEFT_TOP_WRAP = CellFormat(align="left", valign="top", wrap=True)
+_LABEL = CellFormat(bold=True, valign="top")
+_BOLD_TOP_WRAP = CellFormat(bold=True, valign="top", wrap=True)
+#: Response and Notes: shaded yellow and the only cells of the sheet a user can edit.
+_EDITABLE = CellFormat(fill="FFF2CC", unlocked=True)
+#: Text-only sheets (Cover, Instructions): locked, with nothing left to allow.
+_LOCKED = Protection()
+#: Allowed on the locked Responses sheet: filtering, and resizing columns and rows to read long text.
+_RESPONSES_PROTECTION = Protection(filter=True, format_columns=True, format_rows=True)
 
 ILLUSTRATIVE_NOTICE = "This template was made from an illustrative measure set, not DHCS's."
 
@@ -146,7 +148,7 @@ def write_template(
     workbook, result = build_template(ms, submission, mcp, counties, targets=targets, previous=previous)
 
     def save(stream: BinaryIO) -> None:
-        workbook.save(stream)
+        write_workbook(workbook, stream)
 
     atomic_write(path, save)
     return TemplateResult(path, result.rows, result.carried, result.not_carried)
@@ -160,8 +162,8 @@ def build_template(
     *,
     targets: Mapping[tuple[str, str], Decimal] | None = None,
     previous: FilledSubmission | None = None,
-) -> tuple[Workbook, TemplateResult]:
-    """The template as an openpyxl workbook, not yet saved (tests and the CLI may inspect it).
+) -> tuple[WorkbookModel, TemplateResult]:
+    """The template as a workbook model, not yet written (tests and the CLI may inspect it).
 
     The ``path`` of the returned result is ``Path()``; :func:`write_template` fills it in.
     """
@@ -179,19 +181,14 @@ def build_template(
     county_list = _counties(counties)
     rows = _rows(sub, county_list)
 
-    workbook = Workbook()
-    cover = workbook.active
-    assert cover is not None
-    cover.title = COVER_SHEET
-    _write_cover(cover, ms, sub, mcp_id, county_list)
-    instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)
-    _write_instructions(instructions, ms, sub)
-    responses = workbook.create_sheet(RESPONSES_SHEET)
     areas = {area.id: area.name for area in ms.program.priority_areas}
-    carried, not_carried = _write_responses(responses, rows, areas, targets or {}, previous)
-    workbook.active = workbook.index(responses)
-    workbook.properties.creator = f"ipp {__version__}"
-    workbook.properties.title = f"IPP reporting template: {mcp_id}, PY{ms.year} submission {submission}"
+    responses, carried, not_carried = _responses_sheet(rows, areas, targets or {}, previous)
+    workbook = WorkbookModel(
+        [_cover_sheet(ms, sub, mcp_id, county_list), _instructions_sheet(ms, sub), responses],
+        title=f"IPP reporting template: {mcp_id}, PY{ms.year} submission {submission}",
+        creator=f"ipp {__version__}",
+        active=RESPONSES_SHEET,
+    )
     return workbook, TemplateResult(Path(), len(rows), carried, not_carried)
 
 
@@ -241,7 +238,7 @@ def _rows(sub: Submission, counties: Sequence[str]) -> list[_Row]:
 # --------------------------------------------------------------------------- Cover
 
 
-def _write_cover(ws: Worksheet, ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[str]) -> None:
+def _cover_sheet(ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[str]) -> SheetModel:
     source = ms.submission_sources[sub.submission]
     status = "illustrative" if ms.illustrative else "official"
     values: list[tuple[str, Any]] = [
@@ -261,32 +258,28 @@ def _write_cover(ws: Worksheet, ms: MeasureSet, sub: Submission, mcp: str, count
         ("Made by", f"ipp {__version__}"),
         ("Fill in", f"the {RESPONSES_SHEET} sheet; read {INSTRUCTIONS_SHEET} first"),
     ]
-    for number, (label, value) in enumerate(values, start=1):
-        label_cell = ws.cell(number, 1, label)
-        label_cell.font = _BOLD
-        label_cell.alignment = _TOP
-        ws.cell(number, 2, neutralise(value)).alignment = _LEFT_TOP_WRAP
-        ws.row_dimensions[number].height = _height(str(value), 70)
-    ws.column_dimensions["A"].width = 20
-    ws.column_dimensions["B"].width = 70
-    _fit_to_page_width(ws)
-    ws.protection.sheet = True
+    looks = (_LABEL, _LEFT_TOP_WRAP)
+    return SheetModel(
+        COVER_SHEET,
+        rows=[((label, neutralise(value)), looks) for label, value in values],
+        widths=(20, 70),
+        heights={number: _height(str(value), 70) for number, (_, value) in enumerate(values)},
+        protection=_LOCKED,
+    )
 
 
 # --------------------------------------------------------------------------- Instructions
 
 
-def _write_instructions(ws: Worksheet, ms: MeasureSet, sub: Submission) -> None:
+def _instructions_sheet(ms: MeasureSet, sub: Submission) -> SheetModel:
     lines = _instruction_lines(ms, sub)
-    for number, (text, bold) in enumerate(lines, start=1):
-        cell = ws.cell(number, 1, neutralise(text))
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-        ws.row_dimensions[number].height = _height(text, 100)
-        if bold:
-            cell.font = _BOLD
-    ws.column_dimensions["A"].width = 100
-    _fit_to_page_width(ws)
-    ws.protection.sheet = True
+    return SheetModel(
+        INSTRUCTIONS_SHEET,
+        rows=[((neutralise(text),), (_BOLD_TOP_WRAP if bold else _TOP_WRAP,)) for text, bold in lines],
+        widths=(100,),
+        heights={number: _height(text, 100) for number, (text, _) in enumerate(lines)},
+        protection=_LOCKED,
+    )
 
 
 def _instruction_lines(ms: MeasureSet, sub: Submission) -> list[tuple[str, bool]]:
@@ -360,26 +353,34 @@ def _instruction_lines(ms: MeasureSet, sub: Submission) -> list[tuple[str, bool]
 # --------------------------------------------------------------------------- Responses
 
 
-def _write_responses(
-    ws: Worksheet,
+def _responses_sheet(
     rows: Sequence[_Row],
     areas: Mapping[int, str],
     targets: Mapping[tuple[str, str], Decimal],
     previous: FilledSubmission | None,
-) -> tuple[int, tuple[NotCarried, ...]]:
-    for column, name in enumerate(COLUMNS, start=1):
-        cell = ws.cell(1, column, name)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        ws.column_dimensions[_LETTER[name]].width = _WIDTHS[name]
-
+) -> tuple[SheetModel, int, tuple[NotCarried, ...]]:
+    table: list[Row] = [(COLUMNS, (_HEADER,) * len(COLUMNS))]
+    sheet = SheetModel(
+        RESPONSES_SHEET,
+        rows=table,
+        widths=tuple(_WIDTHS[name] for name in COLUMNS),
+        freeze=(1, 0),
+        auto_filter=f"A1:{_LETTER[COLUMNS[-1]]}{len(rows) + 1}",
+        repeat_rows=(0, 0),
+        landscape=True,
+        protection=_RESPONSES_PROTECTION,
+    )
+    looks = tuple(
+        (_TOP_WRAP if name in _WRAPPED else _TOP).plus(_EDITABLE if name in ("Response", "Notes") else CellFormat())
+        for name in COLUMNS
+    )
     validations = _Validations()
     prior = _PreviousAnswers(previous)
     for number, row in enumerate(rows, start=2):
         measure = row.measure
         target = targets.get((measure.id, row.county)) if measure.needs_target else None
         value, notes = prior.take(measure, row.county)
+        points = points_formula(measure, number, target_known=target is not None)
         values: dict[str, Any] = {
             "Measure ID": measure.id,
             "County": row.county,
@@ -390,33 +391,14 @@ def _write_responses(
             "Response": _cell_value(value),
             "Notes": notes,
             "Target": _cell_value(target),
-            "Points": points_formula(measure, number, target_known=target is not None),
+            "Points": None if points is None else Formula(points),
             "Answer with": answer_hint(measure),
         }
-        ws.row_dimensions[number].height = max(_height(str(values[name] or ""), _WIDTHS[name]) for name in _WRAPPED)
-        for column, name in enumerate(COLUMNS, start=1):
-            raw = values[name]
-            cell = ws.cell(number, column, raw if name == "Points" else neutralise(raw))
-            cell.alignment = _TOP_WRAP if name in _WRAPPED else _TOP
-            if name in ("Response", "Notes"):
-                cell.protection = _UNLOCKED
-                cell.fill = _EDITABLE_FILL
+        sheet.heights[number - 1] = max(_height(str(values[name] or ""), _WIDTHS[name]) for name in _WRAPPED)
+        table.append((tuple(v if name == "Points" else neutralise(v) for name, v in values.items()), looks))
         validations.add(measure, f"{RESPONSE_COLUMN}{number}")
-
-    validations.attach(ws)
-    ws.freeze_panes = "A2"
-    last = len(rows) + 1
-    ws.auto_filter.ref = f"A1:{_LETTER[COLUMNS[-1]]}{last}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    _fit_to_page_width(ws)
-    protection = ws.protection
-    protection.sheet = True
-    # Allowed on the locked sheet: filtering, and resizing columns and rows to read long text.
-    protection.autoFilter = False
-    protection.formatColumns = False
-    protection.formatRows = False
-    return prior.carried, prior.leftovers()
+    sheet.validations.extend(validations.models())
+    return sheet, prior.carried, prior.leftovers()
 
 
 def _height(text: str, width: float) -> float:
@@ -430,16 +412,9 @@ def _height(text: str, width: float) -> float:
     return 15.0 * max(1, lines)
 
 
-def _fit_to_page_width(ws: Worksheet) -> None:
-    """Print every column on one page width, as many pages long as needed."""
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-
-
 def _cell_value(value: AnswerValue) -> Any:
     """A Python answer as a cell value: Yes/No text, whole numbers as int, others as Decimal
-    (openpyxl writes a Decimal's digits as they are, so nothing passes through a float)."""
+    (a Decimal's digits are written as they are, so nothing passes through a float)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -580,52 +555,32 @@ class _Validations:
     """The data validations of the Response column, one per kind of answer (not one per cell)."""
 
     def __init__(self) -> None:
-        self.yes_no = DataValidation(
-            type="list",
-            formula1='"Yes,No"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Yes or No",
-            error="Choose Yes or No.",
-        )
-        self.number = DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="A number",
-            error="Type a number, 0 or more, with no units or words.",
-        )
-        self.tiers: dict[int, DataValidation] = {}
+        self.yes_no: list[str] = []
+        self.number: list[str] = []
+        self.tiers: dict[int, list[str]] = {}
 
     def add(self, measure: Measure, ref: str) -> None:
         if measure.kind == "completion":
-            self.yes_no.add(ref)
+            self.yes_no.append(ref)
         elif measure.kind == "tiered" and measure.basis == "completion":
-            count = len(measure.tiers or [])
-            if count not in self.tiers:
-                self.tiers[count] = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(str(k) for k in range(count + 1)) + '"',
-                    allow_blank=True,
-                    showErrorMessage=True,
-                    errorTitle="A tier",
-                    error=f"Choose the highest tier completed, 0 to {count}.",
-                )
-            self.tiers[count].add(ref)
+            self.tiers.setdefault(len(measure.tiers or []), []).append(ref)
         else:
-            self.number.add(ref)
+            self.number.append(ref)
 
-    def _all(self) -> Iterable[DataValidation]:
-        yield self.yes_no
-        yield from (self.tiers[k] for k in sorted(self.tiers))
-        yield self.number
-
-    def attach(self, ws: Worksheet) -> None:
-        for validation in self._all():
-            if validation.sqref.ranges:
-                ws.add_data_validation(validation)
+    def models(self) -> Iterable[Validation]:
+        if self.yes_no:
+            yield Validation(tuple(self.yes_no), "Yes or No", "Choose Yes or No.", choices=("Yes", "No"))
+        for count in sorted(self.tiers):
+            yield Validation(
+                tuple(self.tiers[count]),
+                "A tier",
+                f"Choose the highest tier completed, 0 to {count}.",
+                choices=tuple(str(k) for k in range(count + 1)),
+            )
+        if self.number:
+            yield Validation(
+                tuple(self.number), "A number", "Type a number, 0 or more, with no units or words.", minimum=0
+            )
 
 
 class _PreviousAnswers:
