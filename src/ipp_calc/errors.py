@@ -79,6 +79,7 @@ ERROR_CODES: Mapping[str, str] = {
     "formula-no-value": "A cell holds a formula with no cached value (never opened in Excel).",
     "duplicate-workbook": "Two workbooks answer the same MCP and submission.",
     "unknown-submission": "A workbook names a program year or submission that does not exist.",
+    "prepopulate-reference": "A measure's prepopulate_from names no earlier answer that fits it.",
     # the intake review of a round (ipp review)
     "mandatory-missing": "A mandatory measure is not answered for a county (or for the plan).",
     "missing-county": "A workbook's Cover leaves out a county where plans.csv says the MCP operates.",

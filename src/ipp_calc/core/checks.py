@@ -291,6 +291,7 @@ def check_baselines(ms: MeasureSet, years: Mapping[int, MeasureSet]) -> list[Fin
                     )
                 )
     out += _baseline_cycles(ms, years)
+    out += _prepopulation_findings(ms, years)
     return sorted(out, key=Finding.sort_key)
 
 
@@ -359,3 +360,69 @@ def _baseline_cycles(ms: MeasureSet, years: Mapping[int, MeasureSet]) -> list[Fi
                 earlier = owner.submission(step[1]) if owner is not None else None
                 current = earlier.measure(step[2]) if earlier is not None else None
     return out
+
+
+def _prepopulation_findings(ms: MeasureSet, years: Mapping[int, MeasureSet]) -> list[Finding]:
+    """Every ``prepopulate_from``: an earlier submission's measure, of the same level, whose
+    answers fit this measure (a number for a number, Yes/No for Yes/No, tiers for tiers)."""
+    out: list[Finding] = []
+    for number, sub in sorted(ms.submissions.items()):
+        file = ms.submission_sources[number].path
+        for index, m in enumerate(sub.measures):
+            if m.prepopulate_from is None:
+                continue
+            problem = _prepopulation_problem(ms, years, sub, m)
+            if problem is not None:
+                path = ("measures", index, "prepopulate_from")
+                out.append(
+                    Finding(
+                        "prepopulate-reference",
+                        f"measure {m.id}: {problem}",
+                        file=file,
+                        line=ms.line(file, *path),
+                        key=_key(path),
+                    )
+                )
+    return out
+
+
+def _prepopulation_problem(ms: MeasureSet, years: Mapping[int, MeasureSet], sub: Submission, m: Measure) -> str | None:
+    ref = m.prepopulate_from
+    assert ref is not None
+    year = ref.program_year if ref.program_year is not None else ms.year
+    if year > ms.year:
+        return f"prepopulate_from names program year {year}, which comes after this one ({ms.year})"
+    source = ms if year == ms.year else years.get(year)
+    if source is None:
+        return f"prepopulate_from names program year {year}, whose measure set was not found"
+    if year == ms.year and ref.submission >= sub.submission:
+        return (
+            f"prepopulate_from names submission {ref.submission}, which does not come before this one "
+            f"({sub.submission})"
+        )
+    earlier = source.submission(ref.submission)
+    if earlier is None:
+        have = ", ".join(map(str, sorted(source.submissions))) or "none"
+        return f"PY{year} has no submission {ref.submission} (it has {have})"
+    target = earlier.measure(ref.measure)
+    if target is None:
+        return f"PY{year} submission {ref.submission} has no measure {ref.measure}"
+    if target.level != m.level:
+        return (
+            f"PY{year} submission {ref.submission} measure {ref.measure} is {target.level}-level; "
+            f"this one is {m.level}-level"
+        )
+    if _answered_with(target) != _answered_with(m):
+        return (
+            f"PY{year} submission {ref.submission} measure {ref.measure} is answered with {_answered_with(target)}, "
+            f"this one with {_answered_with(m)}"
+        )
+    return None
+
+
+def _answered_with(m: Measure) -> str:
+    if m.kind == "completion":
+        return "Yes/No"
+    if m.kind == "tiered" and m.basis == "completion":
+        return f"a tier count 0–{len(m.tiers or [])}"
+    return "a number"

@@ -275,6 +275,14 @@ class BaselineRef(Rule):
     reference: References = []
 
 
+class PrepopulateFrom(BaselineRef):
+    """Where a measure's Response is prepopulated from: the same plan's answer, in the same county
+    (or ``All``), to ``measure`` of ``submission`` in ``program_year`` (None: this measure's own
+    year). ``ipp template --from`` that earlier workbook carries it, marked, for the plan to confirm
+    or correct. Nothing is carried that a measure does not declare: ids mean different things in
+    different submissions."""
+
+
 class Measure(Rule):
     """One measure of a submission (RULES.md sections 4 and 8)."""
 
@@ -295,6 +303,8 @@ class Measure(Rule):
     change: Literal["relative", "absolute"] | None = None
     #: The improvement an all-or-nothing ``improvement`` measure needs (a string, like a share).
     at_least: NumberText | None = None
+    #: The earlier answer ``ipp template --from`` carries into this measure's Response.
+    prepopulate_from: PrepopulateFrom | None = None
     unit: str | None = None
     reference: References = []
 
