@@ -407,14 +407,14 @@ def test_dhcs_allocation_table_is_used_as_given_split_50_50_into_payments_then_i
 def test_dhcs_table_through_the_cli_reports_unallocated_and_method(
     run_cli: RunCli, worked_example: WorkedExample
 ) -> None:
-    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,300.01\nA,Fresno,100.00\n")
+    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,300.01\nA,Fresno,100.00\nB,Alameda,0\n")
     code, out, err = run_cli(worked_example.argv("--format", "json"))
     assert code == 0, err
     document = json.loads(out)
     assert_allocate_json_contract(document)
     assert document["method"] == "table"
     assert document["unallocated"] == "599.99"  # 1,000.00 − (300.01 + 100.00) = 1,000.00 − 400.01
-    # B-Alameda is not in the table: its cells are 0.00; A's plan is the table's 300.01 + 100.00.
+    # B-Alameda is 0 in the table: its cells are 0.00; A's plan is the table's 300.01 + 100.00.
     assert {p["mcp"]: p["max_allocation"] for p in document["plans"]} == {"A": "400.01", "B": "0.00"}
     assert any("599.99" in note for note in document["notes"])
 
@@ -427,9 +427,24 @@ def test_a_plans_row_left_out_of_dhcs_table_gets_nothing() -> None:
     assert result.unallocated == D("990.00")  # 1,000.00 − 10.00
 
 
+def test_a_dhcs_table_that_leaves_out_a_plans_row_is_refused_naming_every_missing_row(
+    run_cli: RunCli, worked_example: WorkedExample
+) -> None:
+    # plans.csv: A-Alameda (line 2), A-Fresno (line 3), B-Alameda (line 4); the table names only A-Alameda.
+    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,300.00\n")
+    code, out, err = run_cli(worked_example.argv("--format", "json"))
+    assert code == 2
+    error = json.loads(out)["error"]
+    missing = [error, *error.get("more", [])]
+    assert [(e["code"], Path(e["file"]).name) for e in missing] == [("allocation-table", "allocation.csv")] * 2
+    assert "MCP A in Fresno (plans.csv line 3)" in missing[0]["message"]
+    assert "MCP B in Alameda (plans.csv line 4)" in missing[1]["message"]
+    assert "0.00" in missing[0]["message"]  # the way to say "nothing" explicitly
+
+
 def test_a_dhcs_table_over_the_funding_is_refused(worked_example: WorkedExample) -> None:
     # 600.00 + 400.01 = 1,000.01 > 1,000.00 funding by one cent.
-    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,600.00\nB,Alameda,400.01\n")
+    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,600.00\nA,Fresno,0\nB,Alameda,400.01\n")
     with pytest.raises(InputError) as raised:
         read_data_folder(worked_example.data, program("1000.00"))
     assert raised.value.first.code == "allocation-table"
@@ -438,7 +453,7 @@ def test_a_dhcs_table_over_the_funding_is_refused(worked_example: WorkedExample)
 
 def test_a_dhcs_table_exactly_at_the_funding_leaves_nothing_unallocated(worked_example: WorkedExample) -> None:
     # 600.00 + 400.00 = 1,000.00 = funding: allowed ("no more than the funding").
-    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,600.00\nB,Alameda,400.00\n")
+    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,600.00\nA,Fresno,0.00\nB,Alameda,400.00\n")
     folder = read_data_folder(worked_example.data, program("1000.00"))
     result = allocate(program("1000.00"), folder.plans, folder.elections, folder.table)
     assert result.unallocated == D("0.00")
@@ -553,7 +568,8 @@ def test_a_maximum_allocation_exactly_at_five_percent_of_capitation_is_within_th
 # =========================================================================== properties
 
 MCP_IDS = ["alpha", "beta", "Gamma", "delta", "m1", "m10", "m2", "Z-care", "kp_north"]
-COUNTIES = ["Alameda", "Fresno", "Kern", "Los Angeles", "San Luis Obispo", "Tulare", "alpine", "Yolo"]
+# Counties are California's, spelt as the State spells them: any other name is refused at load.
+COUNTIES = ["Alameda", "Fresno", "Kern", "Los Angeles", "San Luis Obispo", "Tulare", "Alpine", "Yolo"]
 CATALOG = py1().community_supports_catalog or []
 MINIMUMS = {1: D("0.20"), 2: D("0.20"), 3: D("0.30"), 4: D("0")}  # RULES.md section 3, the PY1 table
 

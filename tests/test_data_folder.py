@@ -167,10 +167,10 @@ CASES: dict[str, Case] = {
         column="capitation",
     ),
     "line_numbers_count_quoted_newlines_and_blank_lines": Case(
-        # line 2-3: a county name with a newline inside quotes; line 4 blank; the bad row is line 6.
+        # line 2-3: an MCP id with a newline inside quotes (collapsed away); line 4 blank; the bad row is line 6.
         {
             "plans.csv": "mcp,county,member_months,revenue,wpc,hhp\n"
-            'alpha,"Ala\nmeda",1200,250000.00,yes,no\n'
+            '"alpha\n",Alameda,1200,250000.00,yes,no\n'
             "\n"
             "alpha,Fresno,800,150000.00,no,no\n"
             "beta,Alameda,2000,400000.00,sometimes,yes\n"
@@ -308,8 +308,10 @@ CASES: dict[str, Case] = {
         column="amount",
     ),
     "allocation_csv_over_funding": Case(
-        # 400,000,000.00 + 200,000,000.01 = 600,000,000.01 > PY1's 600,000,000.00 by one cent: a whole-file problem.
-        {"allocation.csv": "mcp,county,amount\nalpha,Alameda,400000000.00\nbeta,Alameda,200000000.01\n"},
+        # 400,000,000.00 + 0 + 200,000,000.01 = 600,000,000.01 > PY1's 600,000,000.00 by one cent: a whole-file problem.
+        {
+            "allocation.csv": "mcp,county,amount\nalpha,Alameda,400000000.00\nalpha,Fresno,0\nbeta,Alameda,200000000.01\n"
+        },
         "data/allocation.csv",
         None,
         ("600,000,000.01", "more than", "funding", "600,000,000.00"),
@@ -331,6 +333,95 @@ CASES: dict[str, Case] = {
         ("'gamma'", "no rows in plans.csv"),
         "unknown-mcp",
         column="mcp",
+    ),
+    # ------------------------------------------------------------------ names (src/ipp_calc/io/names.py)
+    "county_typo_is_not_a_california_county_and_suggests_the_nearest": Case(
+        {"plans.csv": plans_with(3, "alpha,Los Angles,800,150000.00,no,no")},
+        "data/plans.csv",
+        3,
+        ("'Los Angles'", "not one of California's 58 counties", "did you mean 'Los Angeles'?"),
+        "not-a-county",
+        column="county",
+    ),
+    "county_in_the_wrong_case_says_how_the_state_spells_it": Case(
+        {"plans.csv": plans_with(3, "alpha,fresno,800,150000.00,no,no")},
+        "data/plans.csv",
+        3,
+        ("'fresno'", "did you mean 'Fresno'?", "differ only in case"),
+        "not-a-county",
+        column="county",
+    ),
+    "mcp_spelt_in_two_cases_names_both_lines": Case(
+        # 'Alpha' on line 3 and 'alpha' on line 2 would be two plans, each with its own money.
+        {"plans.csv": plans_with(3, "Alpha,Fresno,800,150000.00,no,no")},
+        "data/plans.csv",
+        3,
+        ("MCP 'Alpha'", "'alpha' on line 2", "differ only in case", "one spelling"),
+        "name-case",
+        column="mcp",
+    ),
+    "mcp_with_a_nul_character": Case(
+        {"plans.csv": plans_with(4, "be\x00ta,Alameda,2000,400000.00,yes,yes")},
+        "data/plans.csv",
+        4,
+        ("U+0000",),
+        "name-invalid",
+        column="mcp",
+    ),
+    "mcp_with_a_zero_width_space": Case(
+        {"plans.csv": plans_with(4, "beta\u200b,Alameda,2000,400000.00,yes,yes")},
+        "data/plans.csv",
+        4,
+        ("U+200B ZERO WIDTH SPACE",),
+        "name-invalid",
+        column="mcp",
+    ),
+    "targets_mcp_with_a_lookalike_letter_says_where_it_differs": Case(
+        # The first letter is CYRILLIC SMALL LETTER A (U+0430): on screen the two ids look the same.
+        {"targets.csv": "mcp,county,measure,target\n\u0430lpha,Alameda,2.1,10\n"},
+        "data/targets.csv",
+        2,
+        ("did you mean 'alpha'?", "character 1", "U+0430 CYRILLIC SMALL LETTER A", "U+0061 LATIN SMALL LETTER A"),
+        "unknown-mcp",
+        column="mcp",
+    ),
+    "targets_county_typo": Case(
+        {"targets.csv": "mcp,county,measure,target\nalpha,Alamda,2.1,10\n"},
+        "data/targets.csv",
+        2,
+        ("'Alamda'", "did you mean 'Alameda'?"),
+        "not-a-county",
+        column="county",
+    ),
+    "elections_mcp_spelt_in_another_case": Case(
+        {"elections.yaml": ELECTIONS + 'ALPHA:\n  flexible: {1: "0.30"}\n  community_supports: []\n'},
+        "data/elections.yaml",
+        7,
+        ("MCP 'ALPHA'", "'alpha' on line 1", "differ only in case"),
+        "name-case",
+        column="ALPHA",
+    ),
+    "elections_community_supports_left_without_a_value": Case(
+        # What remains when someone deletes the list's items: not "not said", which would cancel the forfeit.
+        {
+            "elections.yaml": elections_with(
+                "  community_supports: [Housing Deposits, Respite Services, Asthma Remediation]",
+                "  community_supports:",
+            )
+        },
+        "data/elections.yaml",
+        6,
+        ("no value", "write [] for none"),
+        "yaml-type",
+        column="beta.community_supports",
+    ),
+    "allocation_csv_leaves_out_a_plans_row": Case(
+        # beta-Alameda (plans.csv line 4) is missing: it would get $0 with no word.
+        {"allocation.csv": "mcp,county,amount\nalpha,Alameda,1000.00\nalpha,Fresno,0\n"},
+        "data/allocation.csv",
+        None,
+        ("no row for MCP beta in Alameda", "plans.csv line 4", "0.00"),
+        "allocation-table",
     ),
     # ------------------------------------------------------------------ files and folders
     "missing_data_folder": Case({}, "nowhere", None, ("no such data folder",), "file-not-found", data="nowhere"),
@@ -461,6 +552,37 @@ def test_an_error_line_with_several_problems_says_how_many_more(run_cli: RunCli,
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith("error: data/plans.csv:2: revenue: ") and "(and 1 more problem)" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "files"),
+    [
+        ("non-breaking space in a county", {"plans.csv": plans_with(3, "alpha,Fresno\u00a0,800,150000.00,no,no")}),
+        ("spaces around an MCP id", {"plans.csv": plans_with(4, "  beta ,Alameda,2000,400000.00,yes,yes")}),
+        ("non-breaking space in an elections key", {"elections.yaml": elections_with("beta:", '"beta\u00a0":')}),
+        (
+            "non-breaking space inside a Community Support",
+            {"elections.yaml": elections_with("Housing Deposits", "Housing\u00a0 Deposits")},
+        ),
+    ],
+)
+def test_whitespace_in_names_is_collapsed_at_load_so_the_result_is_the_base_folders(
+    run_cli: RunCli, tmp_path: Path, name: str, files: dict[str, str | bytes | None]
+) -> None:
+    make_folder(tmp_path, Case(files, "", None, (), ""))
+    code, out, err = run_cli(["allocate", "--year", "1", "--data", "data", "--format", "json"], cwd=tmp_path)
+    assert code == 0, err
+    base_run = run_cli(["allocate", "--year", "1", "--data", BASE, "--format", "json"])
+    assert out == base_run.stdout
+
+
+def test_a_county_spelt_in_two_cases_for_one_plan_is_refused_not_counted_twice(run_cli: RunCli, tmp_path: Path) -> None:
+    two = PLANS + "alpha,contra costa,1,1.00,no,no\nalpha,Contra Costa,1,1.00,no,no\n"
+    make_folder(tmp_path, Case({"plans.csv": two}, "", None, (), ""))
+    code, out, err = run_cli(["allocate", "--year", "1", "--data", "data"], cwd=tmp_path)
+    assert code == 2 and out == ""
+    assert err.startswith("error: data/plans.csv:5: county: county 'contra costa'"), err
+    assert "did you mean 'Contra Costa'? (they differ only in case)" in err
 
 
 def test_debug_shows_the_traceback_that_is_otherwise_hidden(run_cli: RunCli, tmp_path: Path) -> None:

@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ipp_calc.core.allocation import catalog_problems, election_problems
 from ipp_calc.core.models import Election, PlanRow, Program, SourceFile, TableRow, TargetRow
 from ipp_calc.core.money import parse_decimal, parse_money
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.measures import display_path, sha256_of
-from ipp_calc.io.yamlload import dotted, parse_yaml, read_text, validate
+from ipp_calc.io.names import PLAN_LEVEL, BadName, Spellings, clean, county_problem, suggestion
+from ipp_calc.io.yamlload import YamlDoc, dotted, parse_yaml, read_text, validate
 
 PLANS_COLUMNS = ("mcp", "county", "member_months", "revenue", "wpc", "hhp")
 PLANS_OPTIONAL = ("capitation",)
@@ -138,10 +140,35 @@ class _Cells:
         self.found.add("csv-value", message, file=self.file, line=self.row.line, key=column)
 
     def text(self, column: str) -> str:
-        value = self.row.values[column]
+        """A name (MCP id, county, measure id), its whitespace collapsed; an invisible or control
+        character is refused by code point, since two names that look alike must not differ."""
+        try:
+            value = clean(self.row.values[column])
+        except BadName as exc:
+            self.ok = False
+            self.found.add("name-invalid", f"{column} {exc}", file=self.file, line=self.row.line, key=column)
+            return self.row.values[column]
         if not value:
             self._bad(column, f"{column} is empty")
         return value
+
+    def county(self, column: str = "county", *, plan_level_ok: bool = False) -> str:
+        """A county name: one of California's 58, spelt as the State spells it."""
+        value = self.text(column)
+        if not self.ok or not value or (plan_level_ok and value == PLAN_LEVEL):
+            return value
+        problem = county_problem(value)
+        if problem is not None:
+            self.ok = False
+            self.found.add("not-a-county", problem, file=self.file, line=self.row.line, key=column)
+        return value
+
+    def spelt_once(self, column: str, value: str, spellings: Spellings) -> None:
+        """``value`` is a new name or the same spelling as before (not the same name in another case)."""
+        clash = spellings.clash(value, self.row.line) if self.ok and value else None
+        if clash is not None:
+            self.ok = False
+            self.found.add("name-case", clash, file=self.file, line=self.row.line, key=column)
 
     def money(self, column: str, *, blank_ok: bool = False) -> Decimal | None:
         value = self.row.values.get(column, "")
@@ -180,9 +207,11 @@ def read_plans(folder: Path) -> tuple[tuple[PlanRow, ...], SourceFile]:
     found = Collector()
     plans: list[PlanRow] = []
     seen: dict[tuple[str, ...], int] = {}
+    spellings = Spellings("MCP")
     for row in rows:
         cells = _Cells(display, row, found)
-        mcp, county = cells.text("mcp"), cells.text("county")
+        mcp, county = cells.text("mcp"), cells.county()
+        cells.spelt_once("mcp", mcp, spellings)
         plan = PlanRow(
             mcp=mcp,
             county=county,
@@ -229,9 +258,12 @@ class _Places:
     ) -> None:
         """An (MCP, county) named outside plans.csv must be one of its rows (``All``: plan-level)."""
         if mcp not in self.mcps:
-            found.add("unknown-mcp", f"MCP {mcp!r} has no rows in plans.csv", file=display, line=line, key="mcp")
-        elif not (plan_level_ok and county == "All") and (mcp, county) not in self.rows:
-            message = f"MCP {mcp} has no plans.csv row for {county}"
+            hint = suggestion(mcp, self.mcps)
+            message = f"MCP {mcp!r} has no rows in plans.csv{hint}"
+            found.add("unknown-mcp", message, file=display, line=line, key="mcp")
+        elif not (plan_level_ok and county == PLAN_LEVEL) and (mcp, county) not in self.rows:
+            hint = suggestion(county, (c for m, c in self.rows if m == mcp))
+            message = f"MCP {mcp} has no plans.csv row for {county}{hint}"
             found.add("unknown-county", message, file=display, line=line, key="county")
 
 
@@ -266,7 +298,7 @@ def read_table(
     seen: dict[tuple[str, ...], int] = {}
     for row in rows:
         cells = _Cells(display, row, found)
-        mcp, county = cells.text("mcp"), cells.text("county")
+        mcp, county = cells.text("mcp"), cells.county()
         amount = cells.money("amount") or Decimal(0)
         if not cells.ok:
             continue
@@ -277,14 +309,28 @@ def read_table(
     found.raise_if_any()
     allocated = sum((r.amount for r in table), Decimal(0))
     if allocated > program.funding:
-        raise InputError(
-            Finding(
+        found.add(
+            "allocation-table",
+            f"allocates {allocated:,.2f} in all, more than the year's funding {program.funding:,.2f}",
+            file=display,
+        )
+    _covers_every_plan_row(table, plans, display, found)
+    found.raise_if_any()
+    return tuple(sorted(table, key=lambda r: (r.mcp, r.county))), SourceFile(display, sha256_of(text))
+
+
+def _covers_every_plan_row(table: Sequence[TableRow], plans: Sequence[PlanRow], display: str, found: Collector) -> None:
+    """DHCS's table must say something for every plans.csv row: a row it leaves out would get
+    $0 with no word, so each missing row is named (``0.00`` says "nothing" explicitly)."""
+    given = {(r.mcp, r.county) for r in table}
+    for plan in plans:
+        if (plan.mcp, plan.county) not in given:
+            found.add(
                 "allocation-table",
-                f"allocates {allocated:,.2f} in all, more than the year's funding {program.funding:,.2f}",
+                f"has no row for MCP {plan.mcp} in {plan.county} (plans.csv line {plan.line}); "
+                "write its amount, or 0.00 if DHCS allocates it nothing",
                 file=display,
             )
-        )
-    return tuple(sorted(table, key=lambda r: (r.mcp, r.county))), SourceFile(display, sha256_of(text))
 
 
 def read_targets(
@@ -302,7 +348,7 @@ def read_targets(
     places = _Places.of(plans) if plans is not None else None
     for row in rows:
         cells = _Cells(display, row, found)
-        mcp, county, measure = cells.text("mcp"), cells.text("county"), cells.text("measure")
+        mcp, county, measure = cells.text("mcp"), cells.county(plan_level_ok=True), cells.text("measure")
         target = cells.number("target")
         if not cells.ok:
             continue
@@ -337,22 +383,8 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
     if doc.data is None:
         raise InputError(Finding("yaml-structure", "is empty; expected one entry per MCP", file=display, line=1))
     if isinstance(doc.data, dict):
-        # An MCP id written as a bare whole number (``101:``) means the text "101", as in plans.csv.
-        for key in [k for k in doc.data if isinstance(k, int) and not isinstance(k, bool)]:
-            if str(key) in doc.data:
-                continue  # both 101 and "101": the duplicate is reported by validation below
-            doc.data[str(key)] = doc.data.pop(key)
-            doc.lines[(str(key),)] = doc.lines.get((key,), 1)
-            for where, line in list(doc.lines.items()):
-                if where[:1] == (key,):
-                    doc.lines[(str(key), *where[1:])] = line
-        for key in doc.data:
-            if not isinstance(key, str):
-                raise InputError(
-                    Finding(
-                        "yaml-type", f"MCP id {key!r} must be text; quote it", file=display, line=doc.line_of((key,))
-                    )
-                )
+        _normalise_mcp_keys(doc)
+        _normalise_entries(doc)
     elections = validate(dict[str, Election], doc)
     found = Collector()
     known = set(mcps)
@@ -360,7 +392,7 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
         if mcp not in known:
             found.add(
                 "unknown-mcp",
-                f"MCP {mcp!r} has an election but no rows in plans.csv",
+                f"MCP {mcp!r} has an election but no rows in plans.csv{suggestion(mcp, known)}",
                 file=display,
                 line=doc.line_of((mcp,)),
                 key=mcp,
@@ -378,6 +410,86 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
         found.add("missing-mcp", f"MCP {mcp!r} is in plans.csv but has no entry here", file=display, line=1, key=mcp)
     found.raise_if_any()
     return dict(sorted(elections.items())), SourceFile(display, sha256_of(text))
+
+
+def _normalise_mcp_keys(doc: YamlDoc) -> None:
+    """MCP ids as plans.csv has them: whitespace collapsed, a bare number (``101:``) the text
+    "101"; a control character, or one id spelt twice in different case, is refused."""
+    found = Collector()
+    data: dict[Any, Any] = doc.data
+    spellings = Spellings("MCP")
+    for key in list(data):
+        line = doc.line_of((key,))
+        if isinstance(key, int) and not isinstance(key, bool):
+            name = str(key)
+        elif isinstance(key, str):
+            try:
+                name = clean(key)
+            except BadName as exc:
+                found.add("name-invalid", f"MCP id {exc}", file=doc.file, line=line, key=key)
+                continue
+        else:
+            found.add("yaml-type", f"MCP id {key!r} must be text; quote it", file=doc.file, line=line)
+            continue
+        clash = spellings.clash(name, line)
+        if clash is not None:
+            found.add("name-case", clash, file=doc.file, line=line, key=name)
+            continue
+        if name == key:
+            continue
+        if name in data:
+            first = doc.line_of((name,))
+            found.add(
+                "yaml-duplicate-key",
+                f"MCP {name!r} is already on line {first}; the second would silently win",
+                file=doc.file,
+                line=line,
+                key=name,
+            )
+            continue
+        data[name] = data.pop(key)
+        for where, at in list(doc.lines.items()):
+            if where[:1] == (key,):
+                doc.lines[(name, *where[1:])] = at
+    found.raise_if_any()
+    doc.data = dict(sorted(data.items(), key=lambda item: doc.line_of((item[0],)) or 0))
+
+
+def _normalise_entries(doc: YamlDoc) -> None:
+    """``community_supports`` as a list of names with collapsed whitespace. A key left with no
+    value (what remains when someone deletes the list's items) is refused: taken as "not said",
+    it would silently cancel the area-3 forfeit of a plan that offers none."""
+    found = Collector()
+    for mcp, entry in doc.data.items():
+        if not isinstance(entry, dict) or "community_supports" not in entry:
+            continue
+        where = (mcp, "community_supports")
+        names = entry["community_supports"]
+        if names is None:
+            found.add(
+                "yaml-type",
+                "community_supports has no value; write [] for none, or list the Community Supports offered",
+                file=doc.file,
+                line=doc.line_of(where),
+                key=dotted(where),
+            )
+            continue
+        if not isinstance(names, list):
+            continue  # validation names the type
+        for index, name in enumerate(names):
+            if not isinstance(name, str):
+                continue
+            try:
+                names[index] = clean(name)
+            except BadName as exc:
+                found.add(
+                    "name-invalid",
+                    f"Community Support {exc}",
+                    file=doc.file,
+                    line=doc.line_of((*where, index)),
+                    key=dotted((*where, index)),
+                )
+    found.raise_if_any()
 
 
 # --------------------------------------------------------------------------- the folder
