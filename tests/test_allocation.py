@@ -432,7 +432,7 @@ def test_a_dhcs_table_that_leaves_out_a_plans_row_is_refused_naming_every_missin
 ) -> None:
     # plans.csv: A-Alameda (line 2), A-Fresno (line 3), B-Alameda (line 4); the table names only A-Alameda.
     write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,300.00\n")
-    code, out, err = run_cli(worked_example.argv("--format", "json"))
+    code, out, _ = run_cli(worked_example.argv("--format", "json"))
     assert code == 2
     error = json.loads(out)["error"]
     missing = [error, *error.get("more", [])]
@@ -453,7 +453,8 @@ def test_a_dhcs_table_over_the_funding_is_refused(worked_example: WorkedExample)
 
 def test_a_dhcs_table_exactly_at_the_funding_leaves_nothing_unallocated(worked_example: WorkedExample) -> None:
     # 600.00 + 400.00 = 1,000.00 = funding: allowed ("no more than the funding").
-    write(worked_example.data / "allocation.csv", "mcp,county,amount\nA,Alameda,600.00\nA,Fresno,0.00\nB,Alameda,400.00\n")
+    table = "mcp,county,amount\nA,Alameda,600.00\nA,Fresno,0.00\nB,Alameda,400.00\n"
+    write(worked_example.data / "allocation.csv", table)
     folder = read_data_folder(worked_example.data, program("1000.00"))
     result = allocate(program("1000.00"), folder.plans, folder.elections, folder.table)
     assert result.unallocated == D("0.00")

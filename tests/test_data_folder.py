@@ -310,7 +310,8 @@ CASES: dict[str, Case] = {
     "allocation_csv_over_funding": Case(
         # 400,000,000.00 + 0 + 200,000,000.01 = 600,000,000.01 > PY1's 600,000,000.00 by one cent: a whole-file problem.
         {
-            "allocation.csv": "mcp,county,amount\nalpha,Alameda,400000000.00\nalpha,Fresno,0\nbeta,Alameda,200000000.01\n"
+            "allocation.csv": "mcp,county,amount\n"
+            "alpha,Alameda,400000000.00\nalpha,Fresno,0\nbeta,Alameda,200000000.01\n"
         },
         "data/allocation.csv",
         None,

@@ -68,6 +68,9 @@ def test_the_wheel_carries_the_code_and_its_console_script_but_no_tests(wheel: P
     names = archive.namelist()
     assert "ipp_calc/cli.py" in names
     assert "ipp_calc/io/measures.py" in names
+    # California's 58 counties: every data folder's counties are checked against this list.
+    counties = archive.read("ipp_calc/counties.txt").decode().splitlines()
+    assert len([c for c in counties if c and not c.startswith("#")]) == 58
     assert not any(name.startswith("tests/") or "yaml_bad" in name for name in names)
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "ipp = ipp_calc.cli:main" in archive.read(entry_points).decode()
