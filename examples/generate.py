@@ -299,7 +299,7 @@ def generate_submissions(
             filled = FilledSubmission(mcp, PROGRAM_YEAR, number, counties, answers)
             targets = {(m, c): t for (p, c, m), t in year.targets.items() if p == mcp}
             path = folder / f"{mcp}-submission-{number}.xlsx"
-            write_template(measure_set, number, mcp, counties, path, targets=targets, previous=filled)
+            write_template(measure_set, number, mcp, counties, path, targets=targets, answers=filled)
             written.append(path)
     return written
 
@@ -829,7 +829,7 @@ def _remake_for_counties(
         counties,
         path,
         targets=targets,
-        previous=replace(filled, counties=counties, answers=kept),
+        answers=replace(filled, counties=counties, answers=kept),
     )
 
 

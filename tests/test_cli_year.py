@@ -155,7 +155,11 @@ def test_a_template_needs_counties_or_a_data_folder(run_cli: RunCli, tmp_path: P
     assert not (tmp_path / "t.xlsx").exists()
 
 
-def test_template_from_a_previous_workbook_carries_its_answers(run_cli: RunCli, tmp_path: Path) -> None:
+def test_template_from_an_earlier_workbook_carries_nothing_the_measure_set_does_not_declare(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Ids alone carry nothing, even between two templates of the same submission: only a
+    measure's ``prepopulate_from`` does (tests/test_prepopulate.py)."""
     first = tmp_path / "first.xlsx"
     code, _, _ = run_cli(
         ["template", "--year", "1", "--submission", "1", "--mcp", "alpha", "--counties", "Alameda", "-o", first]
@@ -163,7 +167,7 @@ def test_template_from_a_previous_workbook_carries_its_answers(run_cli: RunCli, 
     assert code == 0
     fill(first, {("1.1", "All"): "Yes", ("1.3", "Alameda"): 12})
     second = tmp_path / "second.xlsx"
-    code, _, err = run_cli(
+    code, out, err = run_cli(
         [
             "template",
             "--year",
@@ -181,10 +185,11 @@ def test_template_from_a_previous_workbook_carries_its_answers(run_cli: RunCli, 
         ]
     )
     assert code == 0, err
+    assert "carried nothing" in out
     code, out, _ = run_cli(["score", second, "--format", "json"])
     rows = {(m["measure"], m["county"]): m for m in json.loads(out)["measures"]}
-    assert rows[("1.1", "All")]["points_earned"] == 20  # completion carried over: all 20 points
-    assert rows[("1.3", "Alameda")]["points_earned"] == 20  # a reported number: all 20 points
+    assert rows[("1.1", "All")]["points_earned"] == 0  # not carried: blank, 0 of 20
+    assert rows[("1.3", "Alameda")]["points_earned"] == 0
 
 
 def _copy_year(tmp_path: Path, name: str) -> Path:

@@ -274,7 +274,7 @@ def test_text_from_the_measure_set_and_carried_notes_never_becomes_a_formula(
         {("1.1", "All"): Answer("1.1", "All", True, notes="=1+cmd|' /C calc'!A0")},
     )
     path = tmp_path / "t.xlsx"
-    write_template(ms, 2, "alpha", COUNTIES, path, previous=previous)
+    write_template(ms, 2, "alpha", COUNTIES, path, answers=previous)
     ws = responses(path)
     assert ws["D2"].value == '\'=HYPERLINK("http://x","click")'
     assert ws["D2"].data_type == "s"
@@ -346,7 +346,7 @@ def test_previous_answers_fill_rows_that_still_exist_and_the_rest_are_listed(
     )
     ms = measure_set(1)
     before = read_submission(first, ms)
-    result = blank_template_result(tmp_path, name="after.xlsx", counties=["Fresno", "Kern"], previous=before)
+    result = blank_template_result(tmp_path, name="after.xlsx", counties=["Fresno", "Kern"], answers=before)
     assert result.rows == 36
     assert result.carried == 3  # 1.1 All, 1.2 Fresno, 3.2 Fresno
     assert [(n.measure, n.county) for n in result.not_carried] == [
@@ -380,7 +380,7 @@ def test_a_previous_answer_that_no_longer_fits_its_measure_is_listed_and_its_not
             ("4.2", "Fresno"): Answer("4.2", "Fresno", None),  # blank: nothing to carry
         },
     )
-    result = blank_template_result(tmp_path, previous=previous)
+    result = blank_template_result(tmp_path, answers=previous)
     assert [(n.measure, n.county) for n in result.not_carried] == [
         ("1.1", "All"),
         ("3.2", "Fresno"),
@@ -440,9 +440,9 @@ def test_the_template_looks_the_same_written_by_xlsxwriter_and_by_the_openpyxl_r
     earlier = blank_template(tmp_path, name="before.xlsx")
     fill(earlier, {("1.1", "All"): "Yes", ("1.2", "Fresno"): 8.5}, notes={("1.2", "Fresno"): "=counted in June"})
     previous = read_submission(earlier, ms)
-    model, _ = build_template(ms, 2, "alpha", list(COUNTIES), targets=TARGETS, previous=previous)
+    model, _ = build_template(ms, 2, "alpha", list(COUNTIES), targets=TARGETS, answers=previous)
     ours, reference = tmp_path / "xlsxwriter.xlsx", tmp_path / "openpyxl.xlsx"
-    write_template(ms, 2, "alpha", list(COUNTIES), ours, targets=TARGETS, previous=previous)
+    write_template(ms, 2, "alpha", list(COUNTIES), ours, targets=TARGETS, answers=previous)
     with reference.open("wb") as stream:
         render(model, stream)
     assert differences(describe(reference), describe(ours)) == []

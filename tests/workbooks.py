@@ -59,7 +59,7 @@ def blank_template(
 ) -> Path:
     """A fresh template written by :func:`write_template`; returns its path."""
     path = folder / name
-    write_template(measure_set(year), submission, mcp, counties, path, targets=targets, previous=previous)
+    write_template(measure_set(year), submission, mcp, counties, path, targets=targets, answers=previous)
     return path
 
 

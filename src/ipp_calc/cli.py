@@ -358,38 +358,48 @@ def template(
         county_list = sorted({c.strip() for c in counties.split(",") if c.strip()})
         if not county_list:
             raise InputError(Finding("usage", "--counties names no county"))
-    filled_before = None
+    prepopulation = None
     if previous is not None:
-        from ipp_calc.io.workbook import read_submission
+        from ipp_calc.io.earlier import read_prepopulation
 
         inputs.append(previous)
-        filled_before = read_submission(
+        prepopulation = read_prepopulation(
             previous,
             lambda y: ms if y == year else load_measure_set(measures, y),
+            ms.submissions[submission],
+            mcp,
+            county_list,
             display=str(previous),
-            allow_measure_set_change=True,
         )
-        if filled_before.mcp != mcp:
-            raise InputError(
-                Finding(
-                    "cover-value",
-                    f"is MCP {filled_before.mcp}'s workbook; its answers cannot prepopulate {mcp}'s template",
-                    file=str(previous),
-                    sheet="Cover",
-                )
-            )
     from ipp_calc.io.output import check_output_path
 
     check_output_path(output, inputs)
-    result = write_template(ms, submission, mcp, county_list, output, targets=targets, previous=filled_before)
+    write_template(ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation)
     typer.echo(
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
         f"{'y' if len(county_list) == 1 else 'ies'}"
     )
     for line in illustrative_notes(ms):
         notice(line)
-    for item in getattr(result, "not_carried", ()) or ():
-        notice(f"not carried over from {previous}: {item}")
+    if prepopulation is not None:
+        for line in prepopulation_lines(prepopulation, year, submission):
+            typer.echo(line)
+        for item in prepopulation.not_carried:
+            notice(f"not carried from {previous}: {item}")
+
+
+def prepopulation_lines(prepopulation: Any, year: int, submission: int) -> list[str]:
+    """What ``--from`` carried, one line each (or why nothing was)."""
+    source = f"PY{prepopulation.program_year} submission {prepopulation.submission}"
+    if not prepopulation.declared:
+        return [
+            f"carried nothing from {prepopulation.source}: no measure of PY{year} submission {submission} "
+            f"is prepopulated from {source} (prepopulate_from in the measure set)"
+        ]
+    count = len(prepopulation.carried)
+    lines = [f"carried {count} value{'s' if count != 1 else ''} from {prepopulation.label}:"]
+    lines += [f"  {item}" for item in prepopulation.carried]
+    return lines
 
 
 # ----------------------------------------------------------------------------- ipp score

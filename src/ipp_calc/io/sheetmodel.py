@@ -135,6 +135,7 @@ class SheetModel:
     protection: Protection | None = None
     validations: list[Validation] = field(default_factory=list)
     charts: list[BarChart] = field(default_factory=list)
+    comments: dict[str, str] = field(default_factory=dict)  # "G14" → a cell comment (a note)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 from ipp_calc import __version__
 from ipp_calc.core.models import Measure, MeasureSet, Submission
+from ipp_calc.core.prepopulate import Prepopulation, fits
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 from ipp_calc.errors import Finding, InputError
 from ipp_calc.io.output import atomic_write, neutralise
@@ -52,7 +53,10 @@ COLUMNS = (
     "Points",
     "Answer with",
 )
-_LETTER = {name: chr(ord("A") + i) for i, name in enumerate(COLUMNS)}
+#: A submission with improvement measures adds a locked ``Baseline`` column at the end (the
+#: plan's own earlier value, prepopulated); the reader finds it by its header.
+BASELINE = "Baseline"
+_LETTER = {name: chr(ord("A") + i) for i, name in enumerate((*COLUMNS, BASELINE))}
 RESPONSE_COLUMN = _LETTER["Response"]
 NOTES_COLUMN = _LETTER["Notes"]
 TARGET_COLUMN = _LETTER["Target"]
@@ -70,6 +74,7 @@ _WIDTHS = {
     "Target": 11,
     "Points": 9,
     "Answer with": 48,
+    BASELINE: 11,
 }
 _WRAPPED = frozenset({"Priority Area", "Measure", "Kind", "Notes", "Answer with"})
 
@@ -81,6 +86,10 @@ _LABEL = CellFormat(bold=True, valign="top")
 _BOLD_TOP_WRAP = CellFormat(bold=True, valign="top", wrap=True)
 #: Response and Notes: shaded yellow and the only cells of the sheet a user can edit.
 _EDITABLE = CellFormat(fill="FFF2CC", unlocked=True)
+#: A value carried from the plan's earlier workbook: blue, with a comment naming the source.
+PREFILLED_FILL = "DDEBF7"
+_PREFILLED = CellFormat(fill=PREFILLED_FILL, unlocked=True)
+_PREFILLED_LOCKED = CellFormat(fill=PREFILLED_FILL)
 #: Text-only sheets (Cover, Instructions): locked, with nothing left to allow.
 _LOCKED = Protection()
 #: Allowed on the locked Responses sheet: filtering, and resizing columns and rows to read long text.
@@ -135,17 +144,23 @@ def write_template(
     path: Path,
     *,
     targets: Mapping[tuple[str, str], Decimal] | None = None,
-    previous: FilledSubmission | None = None,
+    answers: FilledSubmission | None = None,
+    prepopulation: Prepopulation | None = None,
 ) -> TemplateResult:
     """Write the reporting template of ``submission`` for one MCP to ``path``, atomically.
 
     ``targets`` are the MCP's approved individualized targets keyed ``(measure id, county)``
     (county ``All`` for plan-level measures); they fill the ``Target`` column of the measures
-    that need one. ``previous`` is an earlier filled workbook of the same MCP whose answers and
-    notes are copied into the rows that still exist. Raises :class:`InputError` (``usage``) for
-    an unknown submission, a missing MCP id or an unusable county name.
+    that need one. ``answers`` are typed into the rows that exist, as the plan would type them
+    (the examples and tests fill workbooks this way; nothing is marked). ``prepopulation`` is what
+    the plan's earlier workbook carries (:func:`ipp_calc.core.prepopulate.prepopulate`: only what
+    the measure set declares), written into blue cells with a comment naming the source, and named
+    on the Cover. Raises :class:`InputError` (``usage``) for an unknown submission, a missing MCP id
+    or an unusable county name.
     """
-    workbook, result = build_template(ms, submission, mcp, counties, targets=targets, previous=previous)
+    workbook, result = build_template(
+        ms, submission, mcp, counties, targets=targets, answers=answers, prepopulation=prepopulation
+    )
 
     def save(stream: BinaryIO) -> None:
         write_workbook(workbook, stream)
@@ -161,7 +176,8 @@ def build_template(
     counties: Sequence[str],
     *,
     targets: Mapping[tuple[str, str], Decimal] | None = None,
-    previous: FilledSubmission | None = None,
+    answers: FilledSubmission | None = None,
+    prepopulation: Prepopulation | None = None,
 ) -> tuple[WorkbookModel, TemplateResult]:
     """The template as a workbook model, not yet written (tests and the CLI may inspect it).
 
@@ -182,9 +198,14 @@ def build_template(
     rows = _rows(sub, county_list)
 
     areas = {area.id: area.name for area in ms.program.priority_areas}
-    responses, carried, not_carried = _responses_sheet(rows, areas, targets or {}, previous)
+    columns = (*COLUMNS, BASELINE) if any(m.needs_baseline for m in sub.measures) else COLUMNS
+    responses, carried, not_carried = _responses_sheet(rows, columns, areas, targets or {}, answers, prepopulation)
     workbook = WorkbookModel(
-        [_cover_sheet(ms, sub, mcp_id, county_list), _instructions_sheet(ms, sub), responses],
+        [
+            _cover_sheet(ms, sub, mcp_id, county_list, prepopulation),
+            _instructions_sheet(ms, sub, prepopulated=prepopulation is not None),
+            responses,
+        ],
         title=f"IPP reporting template: {mcp_id}, PY{ms.year} submission {submission}",
         creator=f"ipp {__version__}",
         active=RESPONSES_SHEET,
@@ -238,7 +259,9 @@ def _rows(sub: Submission, counties: Sequence[str]) -> list[_Row]:
 # --------------------------------------------------------------------------- Cover
 
 
-def _cover_sheet(ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[str]) -> SheetModel:
+def _cover_sheet(
+    ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[str], prepopulation: Prepopulation | None = None
+) -> SheetModel:
     source = ms.submission_sources[sub.submission]
     status = "illustrative" if ms.illustrative else "official"
     values: list[tuple[str, Any]] = [
@@ -258,6 +281,10 @@ def _cover_sheet(ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[s
         ("Made by", f"ipp {__version__}"),
         ("Fill in", f"the {RESPONSES_SHEET} sheet; read {INSTRUCTIONS_SHEET} first"),
     ]
+    if prepopulation is not None:
+        carried = len(prepopulation.carried)
+        what = f"{carried} value{'s' if carried != 1 else ''} carried (blue cells)" if carried else "nothing carried"
+        values.append(("Prepopulated from", f"{prepopulation.label}; {what}"))
     looks = (_LABEL, _LEFT_TOP_WRAP)
     return SheetModel(
         COVER_SHEET,
@@ -271,8 +298,20 @@ def _cover_sheet(ms: MeasureSet, sub: Submission, mcp: str, counties: Sequence[s
 # --------------------------------------------------------------------------- Instructions
 
 
-def _instructions_sheet(ms: MeasureSet, sub: Submission) -> SheetModel:
+def _instructions_sheet(ms: MeasureSet, sub: Submission, *, prepopulated: bool = False) -> SheetModel:
     lines = _instruction_lines(ms, sub)
+    if prepopulated:
+        lines += [
+            ("", False),
+            ("Prepopulated answers", True),
+            (
+                "Blue cells were filled from your earlier workbook (the Cover names it, with its sha256), "
+                "only where the measure set says a measure carries an earlier answer. Each has a comment "
+                "naming its source. Check every blue Response and correct it if it has changed; a blue "
+                "Baseline is locked: DHCS's own copy of your earlier workbook decides it.",
+                False,
+            ),
+        ]
     return SheetModel(
         INSTRUCTIONS_SHEET,
         rows=[((neutralise(text),), (_BOLD_TOP_WRAP if bold else _TOP_WRAP,)) for text, bold in lines],
@@ -355,31 +394,37 @@ def _instruction_lines(ms: MeasureSet, sub: Submission) -> list[tuple[str, bool]
 
 def _responses_sheet(
     rows: Sequence[_Row],
+    columns: Sequence[str],
     areas: Mapping[int, str],
     targets: Mapping[tuple[str, str], Decimal],
-    previous: FilledSubmission | None,
+    answers: FilledSubmission | None,
+    prepopulation: Prepopulation | None = None,
 ) -> tuple[SheetModel, int, tuple[NotCarried, ...]]:
-    table: list[Row] = [(COLUMNS, (_HEADER,) * len(COLUMNS))]
+    table: list[Row] = [(tuple(columns), (_HEADER,) * len(columns))]
     sheet = SheetModel(
         RESPONSES_SHEET,
         rows=table,
-        widths=tuple(_WIDTHS[name] for name in COLUMNS),
+        widths=tuple(_WIDTHS[name] for name in columns),
         freeze=(1, 0),
-        auto_filter=f"A1:{_LETTER[COLUMNS[-1]]}{len(rows) + 1}",
+        auto_filter=f"A1:{_LETTER[columns[-1]]}{len(rows) + 1}",
         repeat_rows=(0, 0),
         landscape=True,
         protection=_RESPONSES_PROTECTION,
     )
     looks = tuple(
         (_TOP_WRAP if name in _WRAPPED else _TOP).plus(_EDITABLE if name in ("Response", "Notes") else CellFormat())
-        for name in COLUMNS
+        for name in columns
     )
     validations = _Validations()
-    prior = _PreviousAnswers(previous)
+    prior = _PreviousAnswers(answers)
     for number, row in enumerate(rows, start=2):
         measure = row.measure
         target = targets.get((measure.id, row.county)) if measure.needs_target else None
         value, notes = prior.take(measure, row.county)
+        row_looks = looks
+        baseline: AnswerValue = None
+        if prepopulation is not None:
+            value, baseline, row_looks = _prefill(sheet, prepopulation, row, number, value, columns, looks)
         points = points_formula(measure, number, target_known=target is not None)
         values: dict[str, Any] = {
             "Measure ID": measure.id,
@@ -393,12 +438,43 @@ def _responses_sheet(
             "Target": _cell_value(target),
             "Points": None if points is None else Formula(points),
             "Answer with": answer_hint(measure),
+            BASELINE: _cell_value(baseline),
         }
         sheet.heights[number - 1] = max(_height(str(values[name] or ""), _WIDTHS[name]) for name in _WRAPPED)
-        table.append((tuple(v if name == "Points" else neutralise(v) for name, v in values.items()), looks))
+        table.append((tuple(values[n] if n == "Points" else neutralise(values[n]) for n in columns), row_looks))
         validations.add(measure, f"{RESPONSE_COLUMN}{number}")
     sheet.validations.extend(validations.models())
     return sheet, prior.carried, prior.leftovers()
+
+
+def _prefill(
+    sheet: SheetModel,
+    prepopulation: Prepopulation,
+    row: _Row,
+    number: int,
+    typed: AnswerValue,
+    columns: Sequence[str],
+    looks: tuple[CellFormat, ...],
+) -> tuple[AnswerValue, AnswerValue, tuple[CellFormat, ...]]:
+    """The carried Response and Baseline of one row, each marked: blue, with a comment that names
+    the earlier workbook and its sha256. A value typed by ``answers`` is never overwritten."""
+    marked = list(looks)
+    value, baseline = typed, None
+    for column, look in (("Response", _PREFILLED), (BASELINE, _PREFILLED_LOCKED)):
+        carried = prepopulation.value(row.measure.id, row.county, column)  # type: ignore[arg-type]
+        if carried is None or column not in columns or (column == "Response" and typed is not None):
+            continue
+        if column == "Response":
+            value = carried.value
+        else:
+            baseline = carried.value
+        index = columns.index(column)
+        marked[index] = looks[index].plus(look)
+        sheet.comments[f"{_LETTER[column]}{number}"] = (
+            f"Prepopulated from {prepopulation.label}, measure {carried.source_measure} ({row.county}). "
+            + ("Check it and correct it if it has changed." if column == "Response" else "Locked: DHCS's copy decides.")
+        )
+    return value, baseline, tuple(marked)
 
 
 def _height(text: str, width: float) -> float:
@@ -621,15 +697,6 @@ class _PreviousAnswers:
             for measure, county, _, _ in self.pending.values()
         ]
         return tuple(sorted([*self.misfits, *gone], key=lambda n: (n.measure, n.county)))
-
-
-def fits(measure: Measure, value: AnswerValue) -> bool:
-    """Whether a typed answer is of the kind the measure expects now."""
-    if measure.kind == "completion":
-        return isinstance(value, bool)
-    if measure.kind == "tiered" and measure.basis == "completion":
-        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= len(measure.tiers or [])
-    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
 
 
 def _shown(value: AnswerValue) -> str:

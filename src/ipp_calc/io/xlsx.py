@@ -135,6 +135,8 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
         _validate(ws, validation)
     for chart in sheet.charts:
         _chart(ws, sheet.title, chart, formats.workbook)
+    for ref, text in sorted(sheet.comments.items()):
+        ws.write_comment(ref, text, {"author": "ipp", "x_scale": 2, "y_scale": 1.5})
     if sheet.protection is not None:
         p = sheet.protection
         # True = allowed. Objects and scenarios stay editable, as openpyxl's protection left them.
