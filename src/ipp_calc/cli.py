@@ -405,6 +405,11 @@ def prepopulation_lines(prepopulation: Any, year: int, submission: int) -> list[
 # ----------------------------------------------------------------------------- ipp score
 
 
+class ScoreSort(StrEnum):
+    measure = "measure"
+    worth = "worth"
+
+
 @app.command()
 def score(
     workbook: Annotated[Path, typer.Argument(help="The MCP's filled reporting template (.xlsx).")],
@@ -413,11 +418,23 @@ def score(
         typer.Option("--data", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."),
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
+    sort: Annotated[
+        ScoreSort,
+        typer.Option("--sort", help="Order of the measure rows (table and CSV): measure id, or worth (largest first)."),
+    ] = ScoreSort.measure,
+    unearned_only: Annotated[
+        bool,
+        typer.Option("--unearned-only", help="Show only measures not earned in full (table and CSV)."),
+    ] = False,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """Points per measure, area and county; dollars and worth when the data folder can allocate."""
+    """Points per measure, area and county; dollars and worth when the data folder can allocate.
+
+    Worth is what earning a measure in full would add, all else equal. JSON always carries every
+    row in the contract's order; --sort and --unearned-only shape the table and the CSV.
+    """
     from ipp_calc.core.allocation import allocate as compute_allocation
     from ipp_calc.core.year import score_submission
     from ipp_calc.errors import Finding, InputError
@@ -480,8 +497,13 @@ def score(
         output=output,
         inputs=inputs,
         document=document,
-        tables=lambda: score_tables(result),
-        csv=score_csv(result),
+        tables=lambda: score_tables(
+            result,
+            payments=[p.id for p in ms.program.payments_of(filled.submission)],
+            sort=sort.value,
+            unearned_only=unearned_only,
+        ),
+        csv=score_csv(result, sort=sort.value, unearned_only=unearned_only),
         notes=notes,
     )
 
@@ -623,11 +645,15 @@ def explain(
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
+    county: Annotated[
+        str | None,
+        typer.Option("--county", help="Only the steps about this county (and those about the whole plan)."),
+    ] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     output: OutputOpt = None,
 ) -> None:
     """The chain of parameters, shares, points and references behind one plan's dollars."""
-    from ipp_calc.core.trace import trace_plan
+    from ipp_calc.core.trace import FOR_PEOPLE, for_county, trace_plan
     from ipp_calc.errors import Finding, InputError
     from ipp_calc.io.output import json_text
     from ipp_calc.io.render import explain_text
@@ -637,12 +663,25 @@ def explain(
     )
     if result.allocation.plan(mcp) is None:
         raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
-    steps = trace_plan(result, mcp)
+    if county is not None:
+        known = result.allocation.counties(mcp)
+        if county not in known:
+            raise InputError(
+                Finding(
+                    "unknown-county",
+                    f"MCP {mcp} has no plans.csv row for county {county!r} (it has {', '.join(known)})",
+                    file=str(data / "plans.csv"),
+                )
+            )
     notes = illustrative_notes(ms)
     if format is CheckFormat.json:
+        steps = trace_plan(result, mcp)
+        steps = for_county(steps, county) if county is not None else steps
         text = json_text({"mcp": mcp, "steps": [s.to_json() for s in steps], "notices": notes})
     else:
-        text = "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps)
+        steps = trace_plan(result, mcp, FOR_PEOPLE)
+        steps = for_county(steps, county) if county is not None else steps
+        text = "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps, county)
     emit(text, output, data_inputs(data) + [Path(w) for w in loaded.workbooks])
 
 

@@ -93,6 +93,7 @@ ERROR_CODES: Mapping[str, str] = {
     "target-disagreement": "targets.csv and the workbook's Target column give different targets.",
     "baseline-disagreement": "The data folder's earlier workbook and the workbook's Baseline column give different "
     "baselines.",
+    "percent-format": "A count is typed in a cell formatted as a percentage: it shows 95% and holds 0.95.",
     "no-workbook": "An MCP has no workbook for a submission; it is scored as nothing reported.",
     "ignored-file": "A file in submissions/ that is not an .xlsx workbook was ignored.",
     # git (ipp diff --base)

@@ -34,3 +34,24 @@ def number(value: Decimal) -> int | float:
     if value == value.to_integral_value():
         return int(value)
     return float(value)  # points are small decimals such as 2.5, exact in their repr
+
+
+def decimal_text(value: Decimal) -> str:
+    """An exact decimal as plain text, without exponent or trailing zeros: ``120``, ``0.95``.
+
+    Why text rather than a JSON number: a reported value or a target is compared exactly with
+    ``Decimal``; a binary float could show a different number than the one that was scored.
+    """
+    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+    return "0" if text == "-0" else text
+
+
+def exact_number(value: Decimal) -> int | float | str:
+    """A reported value or a target for JSON: a number, like points and baselines (an integer
+    when whole, else the float whose shortest form is exactly these digits); in the rare case
+    that no float has them (more than 15 significant digits), the exact decimal text instead,
+    because a JSON reader must never see a different number than the one that was scored."""
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else decimal_text(value)

@@ -29,6 +29,9 @@ class Answer:
     baseline: Decimal | None = None  # the workbook's Baseline column (prepopulated), if any
     notes: str | None = None
     cell: str | None = None  # the Response cell, e.g. "G14"
+    #: The Response cell is formatted as a percentage (it shows 95 % and holds 0.95): for a count
+    #: that is almost always a typing slip, so scoring warns (the reader cannot know what was meant).
+    percent_format: bool = False
 
 
 @dataclass(frozen=True, slots=True)

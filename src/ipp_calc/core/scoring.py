@@ -20,7 +20,7 @@ from typing import Any
 from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.models import Measure, Submission
 from ipp_calc.core.money import ZERO, money_text, round_cents, total
-from ipp_calc.core.numbers import number, ratio6
+from ipp_calc.core.numbers import decimal_text, exact_number, number, ratio6
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 
 #: (measure id, county) → approved target, for one MCP.
@@ -74,7 +74,20 @@ class MeasureScore:
             out["met"] = self.met
         if self.worth is not None:
             out["worth"] = money_text(self.worth)
+        # Added fields (FORMATS.md allows adding): what was reported and the target it was held
+        # to, so a reader can filter "targets missed by more than 10 %" without parsing reasons.
+        out["value"] = answer_json(self.value)
+        out["target"] = exact_number(self.target) if self.target is not None else None
+        out["target_source"] = self.target_source
         return out
+
+
+def answer_json(value: AnswerValue) -> bool | int | float | str | None:
+    """An answer as JSON: Yes/No as true/false, a tier count as an integer, a number as a number
+    (see :func:`exact_number`), nothing reported as null."""
+    if isinstance(value, Decimal):
+        return exact_number(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +232,8 @@ def score_points(
                 target, source, note = _target_for(measure, county, approved_targets, answer.target if answer else None)
                 if note is not None:
                     notes.append(note)
+            if answer is not None and answer.percent_format and isinstance(value, Decimal) and not _is_share(measure):
+                notes.append(_percent_note(measure, county, value, answer.cell, filled.source))
             baseline, b_source = None, None
             if measure.needs_baseline:
                 baseline, b_source, note = _baseline_for(
@@ -251,6 +266,28 @@ def _county_key(county: str) -> str:
     """Rows sort by county name as the JSON contract says (``All``, the plan-level rows, sorts
     among the names like any other)."""
     return county
+
+
+def _is_share(measure: Measure) -> bool:
+    """A measure whose unit is itself a percentage, where a percent-formatted cell is right."""
+    unit = (measure.unit or "").casefold()
+    return "%" in unit or "percent" in unit
+
+
+def _percent_note(measure: Measure, county: str, value: Decimal, cell: str | None, source: str | None) -> ScoreNote:
+    """A count in a percent-formatted cell: the sheet shows ``95%`` and holds ``0.95``. Scored as
+    held (the reader cannot know what was meant), with a warning that says how to fix it."""
+    unit = f"a count of {measure.unit}" if measure.unit else "a count"
+    where = f"{source}: Responses!{cell}: " if source and cell else ""
+    shown = decimal_text(value * 100)
+    return ScoreNote(
+        "percent-format",
+        f"{where}measure {measure.id} ({county}) is {unit} but its cell is formatted as a percentage: "
+        f"it shows {shown}% and holds {decimal_text(value)}, which is what is scored; if {shown} was meant, "
+        "format the cell as a number and type it again",
+        measure.id,
+        county,
+    )
 
 
 def _target_for(
@@ -495,10 +532,7 @@ def _plain(value: Decimal) -> str:
 
 
 def _num(value: Any) -> str:
-    if isinstance(value, Decimal):
-        text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
-        return text
-    return str(value)
+    return decimal_text(value) if isinstance(value, Decimal) else str(value)
 
 
 def _area_scores(submission: Submission, rows: list[MeasureScore], counties: tuple[str, ...]) -> tuple[AreaScore, ...]:

@@ -8,14 +8,15 @@ checked by hand against the rules rather than taken on trust.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from ipp_calc.core.allocation import factor_value
 from ipp_calc.core.models import Reference
-from ipp_calc.core.money import money_text, total
+from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.year import YearResult
 
@@ -28,6 +29,7 @@ class Step:
     value: str
     parameter: str | None
     reference: str | None
+    county: str | None = None  # the county the step is about; None: the whole plan or year
 
     def to_json(self) -> dict[str, Any]:
         return {"what": self.what, "value": self.value, "parameter": self.parameter, "reference": self.reference}
@@ -41,8 +43,45 @@ def cite(references: Sequence[Reference]) -> str | None:
     return f"{ref.title} — {ref.note}" if ref.note else ref.title
 
 
-def trace_plan(year: YearResult, mcp: str) -> list[Step]:
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How numbers are written in the steps: for programs (JSON: plain two-decimal money, exact
+    fractions) or for people (``ipp explain``: thousands separators, fractions to 12 places)."""
+
+    money: Callable[[Decimal], str]
+    exact: Callable[[Fraction], str]
+    weight: Callable[[Fraction], str]  # a pool weight: dollars × performance
+
+
+def _exact_fraction(value: Fraction) -> str:
+    return f"{rounded6(value)} (exact {value})"
+
+
+def _twelve_places(value: Fraction) -> str:
+    """A ratio as a person can type it into a calculator: 12 decimal places (rounded), not a
+    fraction of two 25-digit numbers."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("1e-12"))
+    return f"{shown:f}".rstrip("0").rstrip(".")
+
+
+def _dollar_weight(value: Fraction) -> str:
+    """A pool weight for people: whole cents as money, anything finer to 6 places, marked ≈."""
+    cents = value * 100
+    if cents.denominator == 1:
+        return f"{Decimal(cents.numerator) / 100:,.2f}"
+    shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("1e-6"))
+    return f"≈ {shown:,f}"
+
+
+FOR_PROGRAMS = Style(money=money_text, exact=_exact_fraction, weight=_exact_fraction)
+FOR_PEOPLE = Style(money=lambda amount: f"{amount:,.2f}", exact=_twelve_places, weight=_dollar_weight)
+
+
+def trace_plan(year: YearResult, mcp: str, style: Style = FOR_PROGRAMS) -> list[Step]:
     """Every step behind one MCP's dollars, in the order the rules apply them."""
+    money = style.money
     ms, alloc, program = year.ms, year.allocation, year.ms.program
     steps: list[Step] = []
     add = steps.append
@@ -50,7 +89,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
     add(
         Step(
             "funding of the program year",
-            money_text(program.funding),
+            money(program.funding),
             f"{program_file}: funding",
             cite(program.reference),
         )
@@ -59,7 +98,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
         add(
             Step(
                 f"payment {pay.id} (paid by submission {pay.submission}): share of funding",
-                f"{pay.share} → {money_text(alloc.payment_totals[pay.id])}",
+                f"{pay.share} → {money(alloc.payment_totals[pay.id])}",
                 f"{program_file}: payments[id={pay.id}].share",
                 cite(pay.reference) or cite(program.reference),
             )
@@ -76,6 +115,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                             "left out: its total over all rows is 0",
                             f"{program_file}: allocation.factors[{use.name}]",
                             alloc_ref,
+                            row.county,
                         )
                     )
                     continue
@@ -87,21 +127,23 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                         f"{rounded6(use.effective_weight)}",
                         f"{program_file}: allocation.factors[{use.name}].weight; plans.csv ({mcp}, {row.county})",
                         alloc_ref,
+                        row.county,
                     )
                 )
             weight = alloc.weights[(mcp, row.county)]
             add(
                 Step(
                     f"weight of {mcp} in {row.county}",
-                    f"{rounded6(weight)} (exact {weight})",
+                    style.exact(weight),
                     "Σ weight × factor share",
                     alloc_ref,
+                    row.county,
                 )
             )
     else:
         for t in sorted((t for t in year.inputs.table or () if t.mcp == mcp), key=lambda t: t.county):
             where = f"allocation.csv ({mcp}, {t.county})"
-            add(Step(f"DHCS table amount for {t.county}", money_text(t.amount), where, None))
+            add(Step(f"DHCS table amount for {t.county}", money(t.amount), where, None, t.county))
     for county in alloc.counties(mcp):
         for payment in sorted(alloc.payment_totals):
             amount = total(
@@ -110,9 +152,10 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
             add(
                 Step(
                     f"cell {county}, payment {payment}",
-                    money_text(amount),
+                    money(amount),
                     "largest-remainder split of the payment by weight",
                     None,
+                    county,
                 )
             )
     election = year.inputs.elections[mcp]
@@ -136,7 +179,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
         add(
             Step(
                 "forfeited: offers no Community Supports",
-                money_text(plan.forfeited),
+                money(plan.forfeited),
                 f"{program_file}: community_supports_area",
                 cite(program.reference),
             )
@@ -155,9 +198,10 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                 Step(
                     f"submission {score.submission}, {scored.county}, area {scored.priority_area}: points{filed}",
                     f"{scored.points_earned} of {scored.points_available} → fraction {rounded6(scored.fraction)}; "
-                    f"earned {money_text(earned)} of {money_text(allocated)}",
+                    f"earned {money(earned)} of {money(allocated)}",
                     f"{sub_file}: areas.{scored.priority_area}.points_available",
                     cite(sub.reference),
+                    scored.county,
                 )
             )
     pool_plan = year.pool.plan(mcp)
@@ -180,10 +224,11 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
                 pool_ref,
             )
         )
+        steps.extend(_pool_arithmetic(year, mcp, style, program_file, pool_ref))
         add(
             Step(
                 "pool award",
-                money_text(pool_plan.award) + (" (capped at 5% of capitation)" if pool_plan.capped else ""),
+                money(pool_plan.award) + (" (capped at 5% of capitation)" if pool_plan.capped else ""),
                 "share ∝ max allocation × performance, in capped rounds",
                 pool_ref,
             )
@@ -192,7 +237,7 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
             add(
                 Step(
                     "recouped from the interim payment",
-                    money_text(pool_plan.recouped),
+                    money(pool_plan.recouped),
                     f"elections.yaml {mcp}.recoupment = {election.recoupment}; pool.recoupments_pooled = "
                     f"{program.pool.recoupments_pooled}",
                     cite(program.payments[0].reference),
@@ -200,7 +245,83 @@ def trace_plan(year: YearResult, mcp: str) -> list[Step]:
             )
     summary = next((s for s in year.summary if s.mcp == mcp), None)
     if summary is not None:
-        add(Step("total: earned − recouped + pool award", money_text(summary.total), None, None))
+        add(Step("total: earned − recouped + pool award", money(summary.total), None, None))
+    return steps
+
+
+def _pool_arithmetic(year: YearResult, mcp: str, style: Style, program_file: str, ref: str | None) -> list[Step]:
+    """Every number needed to redo the pool award by hand (RULES.md section 5): the pool, the
+    plan's weight and the sum of weights, its room under the cap, and each round's split."""
+    pool, money = year.pool, style.money
+    plan = pool.plan(mcp)
+    assert plan is not None
+    steps: list[Step] = []
+    parts = f"unearned {money(pool.unearned)} + forfeited {money(pool.forfeited)}"
+    if year.ms.program.pool.recoupments_pooled:
+        parts += f" + recouped {money(pool.recouped_pooled)}"
+    steps.append(Step("the pool (every plan's)", f"{parts} = {money(pool.pool)}", f"{program_file}: pool", ref))
+    weights = {
+        p.mcp: Fraction(p.max_allocation) * p.performance.value
+        for p in pool.plans
+        if p.eligible and p.performance.value > 0
+    }
+    if mcp not in weights:
+        why = "not eligible" if not plan.eligible else "performance 0"
+        steps.append(Step("pool weight", f"none ({why}): no share of the pool", None, ref))
+        return steps
+    steps.append(
+        Step(
+            "pool weight: max allocation × performance",
+            f"{money(plan.max_allocation)} × {style.exact(plan.performance.value)} = {style.weight(weights[mcp])}",
+            "RULES.md section 5",
+            ref,
+        )
+    )
+    steps.append(
+        Step(
+            f"Σ pool weights of the {len(weights)} eligible plans with performance > 0",
+            style.weight(sum(weights.values(), Fraction(0))),
+            None,
+            ref,
+        )
+    )
+    capitation = year.allocation.capitation.get(mcp)
+    if capitation is None or plan.room is None:
+        steps.append(Step("room under the 5% cap", "no capitation in plans.csv: no cap", "plans.csv capitation", ref))
+    else:
+        steps.append(
+            Step(
+                "room under the 5% cap",
+                f"5% × capitation {money(capitation)} − earned {money(plan.earned)} = {money(plan.room)} "
+                "(rounded down to the cent, never below 0)",
+                "42 CFR 438.6(b)(2); plans.csv capitation",
+                ref,
+            )
+        )
+    for r in pool.rounds:
+        shares = dict(r.shares)
+        if mcp not in shares:
+            continue
+        in_round = sum((weights[m] for m in shares), Fraction(0))
+        if mcp in r.capped:
+            outcome = f"more than its room: awarded its room {money(plan.room or ZERO)}, and leaves the split"
+        elif r.capped:
+            outcome = (
+                f"within its room, but {len(r.capped)} plan{'s' if len(r.capped) != 1 else ''} went over "
+                "theirs: what is left after their rooms is split again"
+            )
+        else:
+            outcome = "nobody over their room: this is the award"
+        steps.append(
+            Step(
+                f"pool round {r.number}: {money(r.amount)} split among {len(shares)} plans",
+                f"{money(r.amount)} × weight {style.weight(weights[mcp])} / Σ weights in the round "
+                f"{style.weight(in_round)} (= {style.exact(weights[mcp] / in_round)}) = {money(shares[mcp])} "
+                f"(largest remainder); {outcome}",
+                None,
+                ref,
+            )
+        )
     return steps
 
 
@@ -209,6 +330,11 @@ def _factor(name: str, value: Decimal) -> str:
     if name in MONEY_FACTORS:
         return f"{value:,.2f}"
     return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,}"
+
+
+def for_county(steps: Sequence[Step], county: str) -> list[Step]:
+    """The steps about one county, and those about the whole plan or year."""
+    return [s for s in steps if s.county is None or s.county == county]
 
 
 def trace_json(year: YearResult) -> list[dict[str, Any]]:

@@ -15,12 +15,14 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.money import ZERO
-from ipp_calc.core.numbers import rounded6
+from ipp_calc.core.numbers import decimal_text, rounded6
 from ipp_calc.core.pool import PoolResult
-from ipp_calc.core.scoring import AreaDollars, ScoreResult
+from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue
+from ipp_calc.core.scoring import AreaDollars, MeasureScore, ScoreResult
 from ipp_calc.core.trace import Step
 from ipp_calc.core.year import YearResult
 
@@ -133,11 +135,72 @@ def allocation_csv(result: Allocation) -> tuple[list[str], list[list[Any]]]:
 # --------------------------------------------------------------------------- score
 
 
-def score_tables(result: ScoreResult) -> list[Table]:
-    """Measures (points, worth, reason), then areas per county (points, fraction, dollars)."""
+#: How ``worth`` is computed, said wherever it is shown.
+WORTH_MEANS = (
+    "Worth: the dollars earning that measure in full would add to this submission, all else equal "
+    "(every other answer as it is)."
+)
+
+
+def score_rows(result: ScoreResult, *, sort: str = "measure", unearned_only: bool = False) -> list[MeasureScore]:
+    """The measure rows a person asked for: all, or only those not earned in full; in contract
+    order (county, area, measure), or by ``worth``, largest first (ties in contract order)."""
+    rows = [m for m in result.measures if not unearned_only or m.points_earned < m.points_possible]
+    if sort == "worth":
+        rows.sort(key=lambda m: -(m.worth if m.worth is not None else ZERO))  # stable: ties keep order
+    return rows
+
+
+def pays_text(payments: Sequence[int]) -> str:
+    if not payments:
+        return "pays no payment"
+    return "pays " + " and ".join(f"Payment {p}" for p in payments)
+
+
+def missing_table(result: ScoreResult) -> list[Text | Table]:
+    """The mandatory answers still missing, one row per county: how many, then which."""
+    if not result.mandatory_missing:
+        return []
+    by_county: dict[str, list[str]] = defaultdict(list)
+    for measure, county in result.mandatory_missing:
+        by_county[county].append(measure)
+    count = len(result.mandatory_missing)
+    table = new_table(None, ("County", "left"), ("Missing", "right"), ("Measures", "left"))
+    for county in sorted(by_county):
+        table.add_row(county, str(len(by_county[county])), ", ".join(by_county[county]))
+    plan_wide = len(by_county.get(PLAN_LEVEL, ()))
+    counties = len(by_county) - (1 if plan_wide else 0)
+    parts = [f"{plan_wide} plan-wide"] if plan_wide else []
+    if counties:
+        parts.append(f"{count - plan_wide} in {counties} count{'y' if counties == 1 else 'ies'}")
+    return [
+        Text(
+            f"Mandatory answers missing: {count} ({', '.join(parts)}); while any is missing, the plan cannot "
+            "get a pool award"
+        ),
+        table,
+    ]
+
+
+def score_tables(
+    result: ScoreResult,
+    *,
+    payments: Sequence[int] = (),
+    sort: str = "measure",
+    unearned_only: bool = False,
+) -> list[Text | Table]:
+    """The missing mandatory answers first (what to fix), then measures (points, worth, reason),
+    then areas per county (points, fraction, dollars) and the totals."""
     dollars = result.dollars is not None
+    rows = score_rows(result, sort=sort, unearned_only=unearned_only)
+    which = " not earned in full" if unearned_only else ""
+    order = ", by worth" if sort == "worth" else ""
+    title = Text(
+        f"{result.mcp}: PY{result.program_year} submission {result.submission} ({pays_text(payments)}): "
+        f"points per measure{which}{order} (* mandatory)"
+    )
     measures = new_table(
-        f"{result.mcp}: PY{result.program_year} submission {result.submission}, points per measure",
+        None,
         ("Measure", "left"),
         ("County", "left"),
         ("Pts", "right"),
@@ -145,7 +208,7 @@ def score_tables(result: ScoreResult) -> list[Table]:
         *((("Worth", "right"),) if dollars else ()),
         ("Reason", "left"),
     )
-    for m in result.measures:
+    for m in rows:
         mark = "*" if m.mandatory else ""
         measures.add_row(
             f"{m.measure}{mark}",
@@ -168,14 +231,14 @@ def score_tables(result: ScoreResult) -> list[Table]:
     for d in result.dollars or ():
         by_area[(d.county, d.priority_area)].append(d)
     for a in result.areas:
-        rows = by_area.get((a.county, a.priority_area), [])
+        area_rows = by_area.get((a.county, a.priority_area), [])
         extra: tuple[str, ...] = ()
         if dollars:
-            forfeited = sum((d.forfeited for d in rows), ZERO)
+            forfeited = sum((d.forfeited for d in area_rows), ZERO)
             extra = (
-                money(sum((d.allocated for d in rows), ZERO)),
-                money(sum((d.earned for d in rows), ZERO)),
-                money(sum((d.unearned for d in rows), ZERO)) if not forfeited else f"forfeited {money(forfeited)}",
+                money(sum((d.allocated for d in area_rows), ZERO)),
+                money(sum((d.earned for d in area_rows), ZERO)),
+                money(sum((d.unearned for d in area_rows), ZERO)) if not forfeited else f"forfeited {money(forfeited)}",
             )
         areas.add_row(
             a.county,
@@ -185,14 +248,10 @@ def score_tables(result: ScoreResult) -> list[Table]:
             f"{rounded6(a.fraction)}",
             *extra,
         )
-    tables: list[Table] = [measures, areas]
-    if result.mandatory_missing:
-        missing = new_table(
-            "Mandatory answers missing (the plan is not eligible for the pool)", ("Measure", "left"), ("County", "left")
-        )
-        for measure, county in result.mandatory_missing:
-            missing.add_row(measure, county)
-        tables.append(missing)
+    tables: list[Text | Table] = [*missing_table(result), title, measures]
+    if dollars:
+        tables.append(Text(WORTH_MEANS))
+    tables.append(areas)
     if dollars:
         totals = result.totals()
         summary = new_table(
@@ -209,7 +268,18 @@ def _pts(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
 
 
-def score_csv(result: ScoreResult) -> tuple[list[str], list[list[Any]]]:
+def _answer_csv(value: AnswerValue) -> str:
+    """An answer in a CSV cell: ``yes``/``no``, a tier count, an exact decimal, or empty."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return "" if value is None else str(value)
+
+
+def score_csv(
+    result: ScoreResult, *, sort: str = "measure", unearned_only: bool = False
+) -> tuple[list[str], list[list[Any]]]:
     header = [
         "mcp",
         "submission",
@@ -223,6 +293,9 @@ def score_csv(result: ScoreResult) -> tuple[list[str], list[list[Any]]]:
         "points_possible",
         "worth",
         "reason",
+        "value",
+        "target",
+        "target_source",
     ]
     rows = [
         [
@@ -238,8 +311,11 @@ def score_csv(result: ScoreResult) -> tuple[list[str], list[list[Any]]]:
             _pts(m.points_possible),
             f"{m.worth:.2f}" if m.worth is not None else "",
             m.reason,
+            _answer_csv(m.value),
+            decimal_text(m.target) if m.target is not None else "",
+            m.target_source or "",
         ]
-        for m in result.measures
+        for m in score_rows(result, sort=sort, unearned_only=unearned_only)
     ]
     return header, rows
 
@@ -393,13 +469,20 @@ def run_csv(result: YearResult) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def explain_text(mcp: str, steps: Sequence[Step]) -> str:
-    """The trace as a person reads it: numbered steps, each with its parameter and source."""
-    lines = [f"How {mcp}'s dollars were made:"]
+def explain_text(mcp: str, steps: Sequence[Step], county: str | None = None) -> str:
+    """The trace as a person reads it: numbered steps, each with its parameter and source; a
+    source is written out once, and later steps that rest on it point back to that step."""
+    about = f" (steps about {county}, and those about the whole plan)" if county else ""
+    lines = [f"How {mcp}'s dollars were made{about}:"]
+    first_cited: dict[str, int] = {}
     for number, step in enumerate(steps, start=1):
         lines.append(f"{number:>3}. {step.what}: {step.value}")
         if step.parameter:
             lines.append(f"       parameter: {step.parameter}")
         if step.reference:
-            lines.append(f"       source: {step.reference}")
+            if step.reference in first_cited:
+                lines.append(f"       source: as in step {first_cited[step.reference]}")
+            else:
+                first_cited[step.reference] = number
+                lines.append(f"       source: {step.reference}")
     return "\n".join(lines) + "\n"

@@ -583,6 +583,7 @@ def _parse_responses(
     answers: dict[tuple[str, str], Answer] = {}
     rows_of: dict[tuple[str, str], int] = {}
     maybe_formula: dict[str, str] = {}  # blank cell → what to say if it hides a formula
+    numbers_at: dict[str, tuple[str, str]] = {}  # Response cell holding a number → its row's key
 
     def at(column: str, number: int) -> dict[str, Any]:
         return {"file": display, "sheet": RESPONSES, "cell": f"{letters[column]}{number}"}
@@ -631,6 +632,8 @@ def _parse_responses(
             continue
         if value is None:
             maybe_formula[response_cell] = f"{label}: the Response"
+        elif isinstance(value, Decimal):
+            numbers_at[response_cell] = key
         target: Decimal | None = None
         if H_TARGET in columns and measure.needs_target:
             try:
@@ -665,6 +668,20 @@ def _parse_responses(
                 cell=cell,
             )
     found.raise_if_any()
+    return _mark_percent_cells(answers, numbers_at, data, sheets.responses_title)
+
+
+def _mark_percent_cells(
+    answers: dict[tuple[str, str], Answer], numbers_at: dict[str, tuple[str, str]], data: bytes, title: str
+) -> dict[tuple[str, str], Answer]:
+    """Flag numeric answers whose cell is formatted as a percentage (scoring warns about them)."""
+    from dataclasses import replace
+
+    from ipp_calc.io.numformat import percent_cells
+
+    for cell in percent_cells(data, title, numbers_at, _sheet_part):
+        key = numbers_at[cell]
+        answers[key] = replace(answers[key], percent_format=True)
     return answers
 
 
