@@ -161,3 +161,14 @@ def test_the_percent_warning_holds_for_a_workbook_saved_by_libreoffice(run_cli: 
     )
     findings = json.loads(run_cli(["score", out / path.name, "--format", "json"]).stdout)["findings"]
     assert [f["code"] for f in findings] == ["percent-format"]
+
+
+def test_a_value_no_float_can_hold_exactly_stays_exact_text_in_json() -> None:
+    from decimal import Decimal
+
+    from ipp_calc.core.numbers import exact_number
+
+    assert exact_number(Decimal("184")) == 184
+    assert exact_number(Decimal("184.50")) == 184.5
+    # 19 significant digits: the nearest float is 0.12345678901234568, a different number
+    assert exact_number(Decimal("0.1234567890123456789")) == "0.1234567890123456789"
