@@ -218,10 +218,10 @@ CASES: list[tuple[str, Any, list[Row], str]] = [
             edit(r, PROGRAM, 'flexible_share: "0"', 'flexible_share: "0.2"'),
         ),
         [
-            (PROGRAM, None, "flexible_share", "0", "0.2", False),
-            (PROGRAM, None, "priority_areas[1].minimum_share", "1", "0.8", False),
+            (PROGRAM, None, "flexible_share", "0", "0.2", True),
+            (PROGRAM, None, "priority_areas[1].minimum_share", "1", "0.8", True),
         ],
-        "",
+        "elections made for 0 no longer fit",
     ),
     (
         "funding changed",
@@ -412,7 +412,8 @@ def test_json_shape_of_a_report() -> None:
     document = report.to_json()
     assert document["breaking"] == 0
     assert [c["field"] for c in document["changes"]] == ["points", "points"]
-    assert set(document["changes"][0]) == {"file", "measure", "field", "old", "new", "breaking", "why"}
+    # FORMATS.md's keys, plus "affects" (added: the plans a breaking change hurts, with --data)
+    assert set(document["changes"][0]) == {"file", "measure", "field", "old", "new", "breaking", "why", "affects"}
     assert document["impact"][0] == {
         "mcp": "alpha",
         "old": {

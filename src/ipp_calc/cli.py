@@ -829,7 +829,7 @@ def diff(
     output: OutputOpt = None,
 ) -> None:
     """A measure-set edit: structural and breaking changes, and with --data every plan's dollars."""
-    from ipp_calc.core.diff import DiffReport, diff_years
+    from ipp_calc.core.diff import DiffReport, diff_years, with_effects
     from ipp_calc.errors import Finding, InputError
     from ipp_calc.io import diffrun
     from ipp_calc.io.gitrev import load_tree
@@ -854,15 +854,19 @@ def diff(
     inputs = [p for folder in disk for p in folder.rglob("*.yaml")]
     if data is not None:
         chosen = diffrun.impact_year(old_sets, new_sets, changes, year)
-        impact, more, answered = diffrun.dollar_impact(old, new, old_sets[chosen], new_sets[chosen], data, jobs)
-        notes += more
-        changes = diff_years(old_sets, new_sets, answered={chosen: answered})
+        dollars = diffrun.dollar_impact(old, new, old_sets[chosen], new_sets[chosen], data, jobs)
+        impact = dollars.impact
+        notes += dollars.notes
+        changes = diff_years(old_sets, new_sets, answered={chosen: dollars.answered})
+        changes = with_effects(changes, dollars.old_result, dollars.new_result, dollars.dropped, dollars.refused)
         inputs += data_inputs(data)
     else:
         notes += diffrun.check_notes(old_sets, new_sets)
     report = DiffReport(old.label, new.label, changes, impact, tuple(notes))
     _diff_deliver(report, format, output, inputs)
     code = EXIT_OK
+    if data is not None and impact is None:
+        code = EXIT_FINDINGS  # NEW cannot pay this data folder: a finding, whatever --fail-on says
     if impact is not None and not impact.balanced:
         sys.stderr.write("finding: the totals do not reconcile to the cent (a bug: please report it) [unbalanced]\n")
         code = EXIT_FINDINGS

@@ -62,6 +62,9 @@ class Change:
     new: Value
     breaking: bool
     why: str
+    #: With --data: the plans a breaking change hurts, each with how (``loses 20 points on 1.2``,
+    #: ``loses pool eligibility``); empty without data or when no plan is hurt.
+    affects: tuple[tuple[str, str], ...] = ()
 
     def sort_key(self) -> tuple[Any, ...]:
         """File (numbers in names compared as numbers), measure id part by part, field."""
@@ -77,6 +80,7 @@ class Change:
             "new": self.new,
             "breaking": self.breaking,
             "why": self.why,
+            "affects": [{"mcp": mcp, "how": how} for mcp, how in self.affects],
         }
 
 
@@ -256,7 +260,14 @@ def _program_changes(old: Program, new: Program, file: str) -> list[Change]:
             )
         )
     add("reference", old.reference, new.reference, "where the rules come from")
-    add("flexible_share", old.flexible_share, new.flexible_share, "the share MCPs elect into areas")
+    add(
+        "flexible_share",
+        old.flexible_share,
+        new.flexible_share,
+        f"every MCP's election must add up to the flexible share: elections made for {old.flexible_share} no "
+        "longer fit",
+        breaking=True,
+    )
     add(
         "community_supports_area",
         old.community_supports_area,
@@ -289,7 +300,13 @@ def _program_changes(old: Program, new: Program, file: str) -> list[Change]:
         summary=lambda a: f"{a.name}, minimum {a.minimum_share}, domains {', '.join(a.domains)}",
         fields=(
             ("name", lambda a: a.name, "shown on reports", False),
-            ("minimum_share", lambda a: a.minimum_share, "every MCP's minimum share of the area", False),
+            (
+                "minimum_share",
+                lambda a: a.minimum_share,
+                "every MCP's minimum share of the area: the shares its election and any exception were made on "
+                "move, so every plan's area dollars move",
+                True,
+            ),
             ("domains", lambda a: a.domains, "the domains whose measures count toward the area", False),
             ("reference", lambda a: a.reference, "where the rule comes from", False),
         ),
@@ -667,6 +684,107 @@ def answered_counts(filed: Iterable[FilledSubmission]) -> dict[tuple[int, str], 
         for measure in {a.measure for a in sub.answers.values() if a.value is not None}:
             counts[(sub.submission, measure)] += 1
     return dict(counts)
+
+
+# --------------------------------------------------------------------------- who a breaking change hurts
+
+_SUBMISSION_FILE = re.compile(r"submission-(\d+)\.yaml$")
+
+
+def _points_on(result: YearResult | None, mcp: str, submission: int, measure: str) -> Decimal:
+    if result is None:
+        return ZERO
+    return total(
+        r.points_earned
+        for s in result.scores
+        if s.mcp == mcp and s.submission == submission
+        for r in s.measures
+        if r.measure == measure
+    )
+
+
+def _eligible(result: YearResult | None, mcp: str) -> bool:
+    plan = result.pool.plan(mcp) if result is not None else None
+    return plan is not None and plan.eligible
+
+
+def _missing_under(result: YearResult | None, mcp: str, submission: int, measure: str) -> bool:
+    if result is None:
+        return False
+    return any(
+        m == measure
+        for s in result.scores
+        if s.mcp == mcp and s.submission == submission
+        for m, _ in s.mandatory_missing
+    )
+
+
+def _measure_effects(
+    change: Change,
+    old: YearResult | None,
+    new: YearResult | None,
+    dropped: Sequence[Dropped],
+) -> tuple[tuple[str, str], ...]:
+    """Per plan: the points it loses on the measure, an answer that no longer fits, and the pool
+    eligibility it loses because the measure is now a missing mandatory answer."""
+    found = _SUBMISSION_FILE.search(change.file)
+    if found is None or change.measure is None:
+        return ()
+    submission, measure = int(found.group(1)), change.measure
+    mcps = sorted({p.mcp for r in (old, new) if r is not None for p in r.allocation.plans})
+    out: list[tuple[str, str]] = []
+    for mcp in mcps:
+        how: list[str] = []
+        lost = _points_on(old, mcp, submission, measure) - _points_on(new, mcp, submission, measure)
+        if lost > 0:
+            how.append(f"loses {number(lost)} point{'s' if lost != 1 else ''} on {measure}")
+        misfits = [d for d in dropped if d.mcp == mcp and d.submission == submission and d.measure == measure]
+        if misfits and not lost:
+            how.append(f"its answer to {measure} no longer fits ({misfits[0].reason})")
+        if _eligible(old, mcp) and not _eligible(new, mcp) and _missing_under(new, mcp, submission, measure):
+            how.append(f"loses pool eligibility: {measure} is a mandatory answer it has not given")
+        if how:
+            out.append((mcp, "; ".join(how)))
+    return tuple(out)
+
+
+def with_effects(
+    changes: Sequence[Change],
+    old: YearResult | None,
+    new: YearResult | None,
+    dropped: Sequence[Dropped] = (),
+    refused: Mapping[str, str] | None = None,
+) -> tuple[Change, ...]:
+    """The changes with ``affects`` filled in for the breaking ones (RULES.md's plans, by name).
+
+    ``refused`` holds, per MCP, why its data no longer fits NEW (an election that no longer adds up
+    to the flexible share): program-level breaking changes name those plans. Otherwise a
+    program-level breaking change names every plan whose total moves (all changes together).
+    """
+    out: list[Change] = []
+    for change in changes:
+        if not change.breaking:
+            out.append(change)
+            continue
+        if change.measure is not None:
+            affects = _measure_effects(change, old, new, dropped)
+        elif refused:
+            affects = tuple(sorted(refused.items()))
+        elif old is not None and new is not None and _SUBMISSION_FILE.search(change.file) is None:
+            before, after = _dollars(old), _dollars(new)
+            affects = tuple(
+                (mcp, f"its total moves by {_signed(after[mcp].total - before[mcp].total)} (all changes together)")
+                for mcp in sorted(set(before) & set(after))
+                if after[mcp].total != before[mcp].total
+            )
+        else:
+            affects = ()
+        out.append(replace(change, affects=affects))
+    return tuple(out)
+
+
+def _signed(amount: Decimal) -> str:
+    return ("+" if amount > 0 else "") + f"{amount:,.2f}"
 
 
 # --------------------------------------------------------------------------- dollar impact

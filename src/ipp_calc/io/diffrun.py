@@ -8,6 +8,7 @@ comparison itself is :mod:`ipp_calc.core.diff`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,22 @@ def impact_year(before: dict[int, Any], after: dict[int, Any], changes: Any, yea
     return year
 
 
-def dollar_impact(
-    old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs: int | None
-) -> tuple[Any, list[str], Any]:
+@dataclass(frozen=True)
+class DollarRun:
+    """The year under OLD and under NEW. ``impact`` is None when NEW cannot pay this data folder
+    (``refused`` says, per MCP, why: an election that no longer adds up), so the structural
+    changes are still reported and the reader is told why there are no dollars."""
+
+    impact: Any
+    notes: list[str]
+    answered: Any
+    old_result: Any
+    new_result: Any
+    dropped: Any
+    refused: dict[str, str]
+
+
+def dollar_impact(old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs: int | None) -> DollarRun:
     """The year run under OLD and NEW on the same data and workbooks (read once, under OLD)."""
     import tempfile
     from dataclasses import replace
@@ -126,12 +140,22 @@ def dollar_impact(
             allow_measure_set_change=True,
             jobs=jobs if jobs is not None else default_jobs(),
         )
+    old_result = run_year(loaded.inputs)
+    notes = illustrative_notes(old_ms) or illustrative_notes(new_ms)
+    notes += [f.line_text() for f in loaded.notes]
+    answered = answered_counts(loaded.inputs.filed.values())
     try:
         folder_new = read_data_folder(data, new_ms.program)
     except InputError as exc:
-        raise InputError(
-            [replace(f, message=f"under the NEW measure set: {f.message}") for f in exc.findings]
-        ) from None
+        # NEW cannot pay this data (say, elections made for the old flexible share): no dollars,
+        # but the structural changes still print, and the reader is told why.
+        more = len(exc.findings) - 1
+        notes.append(
+            f"no dollar impact: under the NEW measure set the data folder no longer fits: {exc.first.line_text()}"
+            + (f" (and {more} more: --format json lists them in the changes' affects)" if more else "")
+        )
+        refused = _refused_by_mcp(exc.findings, [p.mcp for p in old_result.allocation.plans])
+        return DollarRun(None, notes, answered, old_result, None, (), refused)
     filed, dropped = refit_filed(loaded.inputs.filed, new_ms)
     new_inputs = replace(
         loaded.inputs,
@@ -142,9 +166,8 @@ def dollar_impact(
         targets=folder_new.targets,
         filed=filed,
     )
-    impact = compare_years(run_year(loaded.inputs), run_year(new_inputs))
-    notes = illustrative_notes(old_ms) or illustrative_notes(new_ms)
-    notes += [f.line_text() for f in loaded.notes]
+    new_result = run_year(new_inputs)
+    impact = compare_years(old_result, new_result)
     made_elsewhere = sorted(
         f.source or f.mcp
         for f in loaded.inputs.filed.values()
@@ -164,7 +187,20 @@ def dollar_impact(
             f"{'are' if len(dropped) != 1 else 'is'} scored as not reported there (first: {first.mcp}, submission "
             f"{first.submission}, measure {first.measure} ({first.county}): {first.reason})"
         )
-    return impact, notes, answered_counts(loaded.inputs.filed.values())
+    return DollarRun(impact, notes, answered, old_result, new_result, dropped, {})
+
+
+def _refused_by_mcp(findings: Any, mcps: list[str]) -> dict[str, str]:
+    """Per MCP, the first reason NEW refuses its data (findings name the MCP in their key, such as
+    ``alpha.flexible``, or in their message); a finding that names no MCP is not attributed."""
+    out: dict[str, str] = {}
+    for finding in findings:
+        for mcp in mcps:
+            key = finding.key or ""
+            if key == mcp or key.startswith(f"{mcp}.") or f"MCP {mcp}:" in finding.message:
+                message = finding.message.removeprefix(f"MCP {mcp}: ")
+                out.setdefault(mcp, message)
+    return out
 
 
 def check_notes(before: dict[int, Any], after: dict[int, Any]) -> list[str]:

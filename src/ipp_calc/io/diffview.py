@@ -71,9 +71,35 @@ def diff_tables(report: DiffReport) -> list[Any]:
         for c in group:
             table.add_row(c.measure or "", c.field, _value(c.old), _value(c.new), "yes" if c.breaking else "", c.why)
         tables.append(table)
+    hurt = affects_table(report)
+    if hurt is not None:
+        tables.append(hurt)
     if report.impact is not None:
         tables += impact_tables(report.impact)
     return tables
+
+
+#: Past this many rows, the terminal shows the first ones and says where the rest are.
+MAX_AFFECTED_ROWS = 50
+
+
+def _change_name(change: Any) -> str:
+    return f"{change.measure} {change.field}" if change.measure else change.field
+
+
+def affects_table(report: DiffReport) -> Any:
+    """Who each breaking change hurts, and how (with --data); None when nobody is named."""
+    pairs = [(c, mcp, how) for c in report.changes if c.breaking for mcp, how in c.affects]
+    if not pairs:
+        return None
+    table = new_table(
+        "Plans the breaking changes hurt", ("Change", "left"), ("File", "left"), ("MCP", "left"), ("How", "left")
+    )
+    for change, mcp, how in pairs[:MAX_AFFECTED_ROWS]:
+        table.add_row(_change_name(change), change.file, mcp, how)
+    if len(pairs) > MAX_AFFECTED_ROWS:
+        table.add_row("", "", f"and {len(pairs) - MAX_AFFECTED_ROWS} more", "--format json lists all")
+    return table
 
 
 def impact_tables(impact: Impact) -> list[Any]:
@@ -144,6 +170,9 @@ def diff_csv(report: DiffReport) -> tuple[list[str], list[list[Any]]]:
         ["change", c.file, c.measure or "", "", c.field, _csv(c.old), _csv(c.new), "", _csv(c.breaking), c.why]
         for c in report.changes
     ]
+    for c in report.changes:
+        for mcp, how in c.affects:
+            rows.append(["affects", c.file, c.measure or "", mcp, c.field, "", "", "", _csv(c.breaking), how])
     impact = report.impact
     if impact is not None:
         for p in impact.plans:
@@ -204,9 +233,38 @@ def diff_markdown(report: DiffReport) -> str:
                 f"{_cell(_value(c.old))} | {_cell(_value(c.new))} | {_cell(c.why)} |"
             )
         lines.append("")
+    lines += _affects_markdown(report)
     if report.impact is not None:
         lines += _impact_markdown(report.impact)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+#: A markdown table longer than this goes inside ``<details>`` so the comment stays short.
+DETAILS_OVER = 10
+
+
+def _details(summary: str, body: list[str], rows: int) -> list[str]:
+    """``body`` as it is, or folded into a ``<details>`` block when it has many rows (GitHub
+    renders markdown inside ``<details>`` when blank lines surround it)."""
+    if rows <= DETAILS_OVER:
+        return body
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _affects_markdown(report: DiffReport) -> list[str]:
+    hit = [c for c in report.changes if c.breaking and c.affects]
+    if not hit:
+        return []
+    lines = ["#### Plans the breaking changes hurt", ""]
+    for c in hit:
+        count = len(c.affects)
+        title = f"⚠ `{_cell(c.file)}` {_cell(_change_name(c))}: {count} plan{'s' if count != 1 else ''}"
+        body = ["| MCP | How |", "|---|---|", *(f"| {_cell(mcp)} | {_cell(how)} |" for mcp, how in c.affects)]
+        if count <= DETAILS_OVER:
+            lines += [f"**{title}**", "", *body, ""]
+        else:
+            lines += _details(title, body, count)
+    return lines
 
 
 def _impact_markdown(impact: Impact) -> list[str]:
@@ -215,21 +273,30 @@ def _impact_markdown(impact: Impact) -> list[str]:
         "",
         "Same data and workbooks, run under the old and the new measure set (total = earned − recouped + pool).",
         "",
+    ]
+    table = [
         "| MCP | Old total | New total | Difference | Δ earned | Δ recouped | Δ pool |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for p in impact.plans:
-        lines.append(
+        table.append(
             f"| {_cell(p.mcp)} | {money(p.old.total)} | {money(p.new.total)} | **{signed(p.difference)}** | "
             f"{signed(p.new.earned - p.old.earned)} | {signed(p.new.recouped - p.old.recouped)} | "
             f"{signed(p.new.pool_award - p.old.pool_award)} |"
         )
     old_sum = sum((p.old.total for p in impact.plans), Decimal(0))
     new_sum = sum((p.new.total for p in impact.plans), Decimal(0))
-    lines.append(
+    table.append(
         f"| **all plans** | {money(old_sum)} | {money(new_sum)} | **{signed(impact.plan_difference)}** | "
         f"{signed(impact.new.earned - impact.old.earned)} | {signed(impact.new.recouped - impact.old.recouped)} | "
         f"{signed(impact.new.pool_awarded - impact.old.pool_awarded)} |"
+    )
+    moved = sum(1 for p in impact.plans if p.difference != 0)
+    lines += _details(
+        f"Every plan's dollars ({len(impact.plans)} plans, {moved} with a difference; all plans "
+        f"{signed(impact.plan_difference)})",
+        table,
+        len(impact.plans),
     )
     lines += [
         "",
