@@ -270,9 +270,14 @@ def generate_submissions(
     the pool. Workbooks are identical in content on every run; their zip timestamps differ.
     """
     from ipp_calc.core.responses import PLAN_LEVEL, Answer, FilledSubmission
+    from ipp_calc.io.data import read_elections
     from ipp_calc.io.template import write_template
 
     measure_set = load_year(measures_dir or shipped_measures_dir(), PROGRAM_YEAR)
+    # The submission that carries the Gap-Filling Plan has an Elections sheet: each plan types in
+    # the election that elections.yaml records, so ``ipp elections`` gathers the same file back.
+    elections, _ = read_elections(year.out_dir, measure_set.program, list(year.mcps))
+    gap_filling = measure_set.program.gap_filling_submission
     folder = out_dir or (year.out_dir / "submissions")
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.xlsx"):
@@ -299,7 +304,8 @@ def generate_submissions(
             filled = FilledSubmission(mcp, PROGRAM_YEAR, number, counties, answers)
             targets = {(m, c): t for (p, c, m), t in year.targets.items() if p == mcp}
             path = folder / f"{mcp}-submission-{number}.xlsx"
-            write_template(measure_set, number, mcp, counties, path, targets=targets, answers=filled)
+            chosen = elections[mcp] if number == gap_filling else None
+            write_template(measure_set, number, mcp, counties, path, targets=targets, answers=filled, elections=chosen)
             written.append(path)
     return written
 
@@ -708,8 +714,6 @@ def _weighted_sample(rng: random.Random, items: list[str], weights: list[int], c
     return chosen
 
 
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # --------------------------------------------------------------------------- a round with problems
@@ -772,9 +776,7 @@ def generate_review_round(out_dir: Path = REVIEW_OUT, *, measures_dir: Path | No
     done[cover_plan] = f"made from a template for the wrong counties: the Cover and the rows leave out {dropped}"
     shutil.copyfile(path_of(duplicate_plan), folder / f"{duplicate_plan}-submission-{REVIEW_SUBMISSION}-FINAL.xlsx")
     done[duplicate_plan] = "sent twice (a -FINAL copy)"
-    target_plan = next(
-        m for m in order[3:] if any(p == m and (mm, c) for (p, c, mm) in year.targets)
-    )
+    target_plan = next(m for m in order[3:] if any(p == m and (mm, c) for (p, c, mm) in year.targets))
     (county, measure_id), target = next(
         ((c, mm), t) for (p, c, mm), t in sorted(year.targets.items()) if p == target_plan
     )
@@ -867,3 +869,7 @@ def _review_readme(done: dict[str, str]) -> str:
         "`ipp run` computes.",
     ]
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -767,6 +767,97 @@ def review(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+# ----------------------------------------------------------------------------- ipp elections
+
+
+class ElectionsFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+@app.command()
+def elections(
+    year: YearOpt,
+    data: DataOpt = Path("."),
+    measures: MeasuresOpt = None,
+    format: Annotated[ElectionsFormat, typer.Option("--format", "-f", help="Output format.")] = ElectionsFormat.yaml,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write elections.yaml here (atomically; it may be the data folder's own elections.yaml).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Gather the plans' Gap-Filling Plan elections from their workbooks into elections.yaml."""
+    from ipp_calc.core.elections import elections_yaml, gather
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.elections import read_elections_sheet
+    from ipp_calc.io.output import json_text
+    from ipp_calc.io.year_loader import workbook_paths
+
+    ms = load_measure_set(measures, year)
+    number = ms.program.gap_filling_submission
+    if number is None:
+        raise InputError(
+            Finding(
+                "usage",
+                f"PY{year}'s program.yaml names no gap_filling_submission: no template carries elections",
+                file=ms.program_source.path,
+            )
+        )
+    folder = read_data_folder(data, ms.program, need_elections=False)
+    existing_path = data / "elections.yaml"
+    existing = folder.elections if existing_path.exists() else None
+    if not (data / "submissions").is_dir():
+        raise InputError(Finding("file-not-found", "the data folder has no submissions/ folder", file=str(data)))
+    paths, file_notes = workbook_paths(data / "submissions")
+    found: list[Finding] = []
+    books = []
+    for path in paths:
+        try:
+            book = read_elections_sheet(path, ms)
+        except InputError as exc:
+            found.extend(exc.findings)
+            continue
+        if book is not None:
+            books.append(book)
+    result = gather(ms.program, folder.mcps, books, existing, existing_file=str(existing_path))
+    findings = sorted([*found, *result.findings], key=lambda f: f.sort_key())
+    header = [
+        f"PY{year} elections, gathered by ipp elections from the submission {number} workbooks",
+        f"in {data / 'submissions'}.",
+        "Exception requests are written approved: false until DHCS decides; corrective_action_plan and",
+        "recoupment are DHCS's and kept from the elections.yaml this was made from.",
+    ]
+    if format is ElectionsFormat.json:
+        document = {
+            "program_year": year,
+            "submission": number,
+            "elections": {m: e.model_dump(mode="json", by_alias=True) for m, e in sorted(result.elections.items())},
+            "findings": [f.to_json() for f in findings],
+            "notices": illustrative_notes(ms),
+        }
+        text = json_text(document)
+    else:
+        text = elections_yaml(result.elections, header=header)
+    inputs = [p for p in data_inputs(data) if p != existing_path] + paths
+    emit(text, output, inputs)
+    for line in illustrative_notes(ms) + [f.line_text() for f in file_notes]:
+        notice(line)
+    if output is not None:
+        notice(f"wrote {output}: elections of {len(result.elections)} of {len(folder.mcps)} plans")
+    errors = [f for f in findings if f.severity == "error"]
+    for finding in findings:
+        label = "finding" if finding.severity == "error" else "note"
+        sys.stderr.write(printable(f"{label}: {finding.line_text()} [{finding.code}]") + "\n")
+    if errors:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 # ----------------------------------------------------------------------------- ipp diff
 
 

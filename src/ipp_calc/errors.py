@@ -86,6 +86,7 @@ ERROR_CODES: Mapping[str, str] = {
     # the intake review of a round (ipp review)
     "mandatory-missing": "A mandatory measure is not answered for a county (or for the plan).",
     "missing-county": "A workbook's Cover leaves out a county where plans.csv says the MCP operates.",
+    "election-disagreement": "A workbook's Elections sheet and the existing elections.yaml disagree.",
     # limits and reconciliation (findings: exit 1, output still written)
     "capitation-limit": "An MCP's maximum allocation alone exceeds 5% of its capitation (42 CFR 438.6(b)(2)).",
     "earned-above-limit": "An MCP's earned dollars exceed 5% of its capitation (42 CFR 438.6(b)(2)).",

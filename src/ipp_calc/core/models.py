@@ -234,6 +234,9 @@ class Program(Rule):
     flexible_share: Share
     community_supports_area: int | None = None
     community_supports_catalog: list[Text] | None = None
+    #: The submission whose Reporting Template carries the Gap-Filling Plan's elections (its
+    #: template has an ``Elections`` sheet; ``ipp elections`` gathers them). None: no such sheet.
+    gap_filling_submission: int | None = None
     allocation: AllocationParams = PydanticField(default_factory=AllocationParams)
     pool: PoolParams = PydanticField(default_factory=PoolParams)
 
@@ -372,6 +375,8 @@ class Exception_(Rule):
     from_: int = PydanticField(alias="from")
     to: int
     share: Share
+    #: The plan's reasons, as it wrote them in its template's Elections sheet (for DHCS to decide).
+    justification: str | None = None
     reference: References = []
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 
@@ -80,6 +81,7 @@ class Validation:
     error: str
     choices: tuple[str, ...] | None = None
     minimum: int | None = None
+    maximum: Decimal | None = None  # with it: a decimal between ``minimum`` and ``maximum``
 
 
 @dataclass(frozen=True, slots=True)

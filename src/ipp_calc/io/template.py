@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ipp_calc import __version__
-from ipp_calc.core.models import Measure, MeasureSet, Submission
+from ipp_calc.core.models import Election, Measure, MeasureSet, Submission
 from ipp_calc.core.prepopulate import Prepopulation, fits
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 from ipp_calc.errors import Finding, InputError
@@ -35,6 +35,13 @@ from ipp_calc.io.xlsx import write_workbook
 COVER_SHEET = "Cover"
 RESPONSES_SHEET = "Responses"
 INSTRUCTIONS_SHEET = "Instructions"
+ELECTIONS_SHEET = "Elections"
+
+#: The Elections sheet's labels (column A), read back by :mod:`ipp_calc.io.elections`.
+ELECTION_AREA = "Area {id}: {name}"
+ELECTION_TOTAL = "Total flexible share"
+EXCEPTION_FROM, EXCEPTION_TO, EXCEPTION_SHARE, EXCEPTION_WHY = ("From area", "To area", "Share moved", "Justification")
+SUPPORTS_HEADER = "Community Support"
 
 #: The Cover's fixed rows, in order (FORMATS.md); rows after these are informative only.
 COVER_LABELS = ("MCP", "Program year", "Submission", "Counties", "Measure set")
@@ -90,6 +97,10 @@ _EDITABLE = CellFormat(fill="FFF2CC", unlocked=True)
 PREFILLED_FILL = "DDEBF7"
 _PREFILLED = CellFormat(fill=PREFILLED_FILL, unlocked=True)
 _PREFILLED_LOCKED = CellFormat(fill=PREFILLED_FILL)
+#: The Elections sheet: yellow inputs (shares shown as percentages), locked shares beside them.
+_INPUT = CellFormat(fill="FFF2CC", unlocked=True, valign="top")
+_SHARE_INPUT = CellFormat(fill="FFF2CC", unlocked=True, valign="top", number_format="0.00%")
+_SHARE = CellFormat(valign="top", number_format="0.00%")
 #: Text-only sheets (Cover, Instructions): locked, with nothing left to allow.
 _LOCKED = Protection()
 #: Allowed on the locked Responses sheet: filtering, and resizing columns and rows to read long text.
@@ -146,6 +157,7 @@ def write_template(
     targets: Mapping[tuple[str, str], Decimal] | None = None,
     answers: FilledSubmission | None = None,
     prepopulation: Prepopulation | None = None,
+    elections: Election | None = None,
 ) -> TemplateResult:
     """Write the reporting template of ``submission`` for one MCP to ``path``, atomically.
 
@@ -159,7 +171,14 @@ def write_template(
     or an unusable county name.
     """
     workbook, result = build_template(
-        ms, submission, mcp, counties, targets=targets, answers=answers, prepopulation=prepopulation
+        ms,
+        submission,
+        mcp,
+        counties,
+        targets=targets,
+        answers=answers,
+        prepopulation=prepopulation,
+        elections=elections,
     )
 
     def save(stream: BinaryIO) -> None:
@@ -178,6 +197,7 @@ def build_template(
     targets: Mapping[tuple[str, str], Decimal] | None = None,
     answers: FilledSubmission | None = None,
     prepopulation: Prepopulation | None = None,
+    elections: Election | None = None,
 ) -> tuple[WorkbookModel, TemplateResult]:
     """The template as a workbook model, not yet written (tests and the CLI may inspect it).
 
@@ -205,6 +225,7 @@ def build_template(
             _cover_sheet(ms, sub, mcp_id, county_list, prepopulation),
             _instructions_sheet(ms, sub, prepopulated=prepopulation is not None),
             responses,
+            *([elections_sheet(ms, elections)] if ms.program.gap_filling_submission == submission else []),
         ],
         title=f"IPP reporting template: {mcp_id}, PY{ms.year} submission {submission}",
         creator=f"ipp {__version__}",
@@ -387,6 +408,104 @@ def _instruction_lines(ms: MeasureSet, sub: Submission) -> list[tuple[str, bool]
         ),
     ]
     return lines
+
+
+# --------------------------------------------------------------------------- Elections
+
+
+def elections_sheet(ms: MeasureSet, filled: Election | None = None) -> SheetModel:
+    """The Gap-Filling Plan's elections (APL 21-016: "the remaining 30% is allocated according to
+    the MCP's selection … as indicated in the MCP's submitted Gap-Filling Plan", and an exception
+    request "with the Reporting Template"): the flexible share per priority area, with a live
+    total that must reach the program's flexible share; an optional exception request; and the
+    Community Supports offered, one Yes/No drop-down per name of the program's catalog.
+
+    Only the yellow cells are editable. ``ipp elections`` reads them back into ``elections.yaml``.
+    ``filled``: an election typed in, as a plan would (the examples are made this way).
+    """
+    program = ms.program
+    flexible = program.flexible_share
+    shown = f"{_number(flexible * 100)} %"
+    rows: list[Row] = []
+    validations: list[Validation] = []
+    blank: Row = ((), None)
+
+    def text(*values: Any, looks: Sequence[CellFormat | None] | None = None) -> None:
+        rows.append((tuple(neutralise(v) for v in values), looks))
+
+    text(f"Gap-Filling Plan elections: program year {ms.year}", looks=(_BOLD_TOP_WRAP,))
+    text(
+        f"Split the flexible {shown} of your maximum allocation among the priority areas (shares of the "
+        f"whole allocation, e.g. 0.10 for 10 %); the total must be exactly {_number(flexible)}. DHCS "
+        "approves every election.",
+        looks=(_TOP_WRAP,),
+    )
+    rows.append(blank)
+    text("Priority area", "Flexible share", "Minimum share", looks=(_HEADER,) * 3)
+    first = len(rows) + 1
+    for area in program.priority_areas:
+        label = ELECTION_AREA.format(id=area.id, name=area.name)
+        share = filled.flexible.get(area.id) if filled is not None else None
+        rows.append(((neutralise(label), share, area.minimum_share), (_TOP_WRAP, _SHARE_INPUT, _SHARE)))
+    last = len(rows)
+    validations.append(
+        Validation(
+            (f"B{first}:B{last}",),
+            "A share",
+            f"Type a share between 0 and {_number(flexible)}, e.g. 0.10.",
+            maximum=flexible,
+        )
+    )
+    total = f"SUM(B{first}:B{last})"
+    check = f'IF(ROUND({total},6)={_number(flexible)},"adds up","must add up to {_number(flexible)}")'
+    rows.append(((ELECTION_TOTAL, Formula(f"={total}"), Formula(f"={check}")), (_LABEL, _SHARE, _TOP)))
+    rows.append(blank)
+    text("Exception request (optional)", looks=(_LABEL,))
+    text(
+        "To ask DHCS to move more than the flexible share to an area, by taking it from another area, "
+        "name both areas, the share moved and your reasons. DHCS decides; leave blank for none.",
+        looks=(_TOP_WRAP,),
+    )
+    ids = tuple(str(a.id) for a in program.priority_areas)
+    start = len(rows) + 1
+    asked = filled.exception if filled is not None else None
+    for label, look, typed in (
+        (EXCEPTION_FROM, _INPUT, asked.from_ if asked else None),
+        (EXCEPTION_TO, _INPUT, asked.to if asked else None),
+        (EXCEPTION_SHARE, _SHARE_INPUT, asked.share if asked else None),
+        (EXCEPTION_WHY, _INPUT.plus(_TOP_WRAP), neutralise(asked.justification) if asked else None),
+    ):
+        rows.append(((label, typed), (_LABEL, look)))
+    validations.append(Validation((f"B{start}:B{start + 1}",), "An area", "Choose a priority area.", choices=ids))
+    validations.append(
+        Validation((f"B{start + 2}",), "A share", "Type a share between 0 and 1, e.g. 0.05.", maximum=Decimal(1))
+    )
+    rows.append(blank)
+    text(SUPPORTS_HEADER, "Offered", looks=(_HEADER, _HEADER))
+    catalog = program.community_supports_catalog
+    begin = len(rows) + 1
+    if catalog:
+        offered = {n.casefold() for n in (filled.community_supports or ())} if filled is not None else set()
+        said = filled is not None and filled.community_supports is not None
+        for name in catalog:
+            answer = ("Yes" if name.casefold() in offered else "No") if said else None
+            rows.append(((neutralise(name), answer), (_TOP_WRAP, _INPUT)))
+        validations.append(
+            Validation((f"B{begin}:B{len(rows)}",), "Yes or No", "Choose Yes or No.", choices=("Yes", "No"))
+        )
+    else:  # no catalog: the plan names what it offers
+        for _ in range(15):
+            rows.append(((None, "Yes"), (_INPUT, _TOP)))
+    heights = {i: _height(str(r[0][0]) if r[0] and r[0][0] else "", 60) for i, r in enumerate(rows)}
+    heights[1] = _height(str(rows[1][0][0]), 60)
+    return SheetModel(
+        ELECTIONS_SHEET,
+        rows=rows,
+        widths=(60, 16, 20),
+        heights=heights,
+        protection=_LOCKED,
+        validations=validations,
+    )
 
 
 # --------------------------------------------------------------------------- Responses

@@ -194,6 +194,10 @@ def _validate(ws: Any, validation: Validation) -> None:
     }
     if validation.choices is not None:
         options.update(validate="list", source=list(validation.choices))
+    elif validation.maximum is not None:
+        options.update(
+            validate="decimal", criteria="between", minimum=validation.minimum or 0, maximum=float(validation.maximum)
+        )
     else:
         options.update(validate="decimal", criteria=">=", value=validation.minimum or 0)
     ws.data_validation(validation.cells[0], options)

@@ -1,0 +1,173 @@
+"""Reading the ``Elections`` sheet of the plans' workbooks, for ``ipp elections``.
+
+The sheet is the one :func:`ipp_calc.io.template.elections_sheet` writes: rows found by their
+labels in column A (``Area 1: …``, ``From area``, the catalog's names), values in column B, so a
+row moved or a blank line added does no harm. Every value is checked as the Responses are (a
+share is a number from 0 to 1; an area is one of the program's; Yes or No), and each problem
+names the file, sheet and cell.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ipp_calc.core.elections import ExceptionRequest, WorkbookElection
+from ipp_calc.core.models import MeasureSet
+from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.io import workbook as reader
+from ipp_calc.io.measures import display_path
+from ipp_calc.io.template import (
+    ELECTIONS_SHEET,
+    EXCEPTION_FROM,
+    EXCEPTION_SHARE,
+    EXCEPTION_TO,
+    EXCEPTION_WHY,
+    SUPPORTS_HEADER,
+)
+
+_AREA = re.compile(r"area\s+(\d+)\s*:", re.IGNORECASE)
+
+
+def read_elections_sheet(path: Path, ms: MeasureSet) -> WorkbookElection | None:
+    """The plan's elections from its workbook, or None when the workbook answers another
+    submission than the program's ``gap_filling_submission``. Raises :class:`InputError`."""
+    shown = display_path(path)
+    filled = reader.read_submission(path, ms, display=shown, allow_measure_set_change=True)
+    if filled.submission != ms.program.gap_filling_submission:
+        return None
+    data = reader.read_workbook_bytes(path, shown)
+    rows = _sheet_rows(data, shown)
+    return _parse(rows, ms, filled.mcp, shown)
+
+
+def _sheet_rows(data: bytes, shown: str) -> list[tuple[Any, ...]]:
+    from openpyxl import load_workbook
+
+    reader.check_archive(data, shown)
+    reader.require_defusedxml()
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # any reader failure on a crafted file is bad input, named
+        raise InputError(Finding("not-xlsx", f"cannot be read as an .xlsx workbook ({exc})", file=shown)) from None
+    titles = {" ".join(t.split()).casefold(): t for t in book.sheetnames}
+    title = titles.get(ELECTIONS_SHEET.casefold())
+    if title is None:
+        raise InputError(
+            Finding(
+                "missing-sheet",
+                f'the workbook has no sheet "{ELECTIONS_SHEET}": this submission carries the Gap-Filling '
+                "Plan's elections; make the template again with this version of ipp",
+                file=shown,
+            )
+        )
+    rows = [tuple(cell for cell in row) for row in book[title].iter_rows(max_col=3, values_only=True)]
+    book.close()
+    return rows
+
+
+def _parse(rows: list[tuple[Any, ...]], ms: MeasureSet, mcp: str, shown: str) -> WorkbookElection:
+    program = ms.program
+    found = Collector()
+    areas = set(program.area_ids)
+    flexible: dict[int, Decimal] = {}
+    labelled: dict[str, tuple[int, Any]] = {}
+    supports: list[str] = []
+    answered = False
+    in_supports = False
+    catalog = {name.casefold(): name for name in program.community_supports_catalog or ()}
+
+    def where(number: int) -> dict[str, Any]:
+        return {"file": shown, "sheet": ELECTIONS_SHEET, "cell": f"B{number}"}
+
+    for number, row in enumerate(rows, start=1):
+        label = row[0] if row else None
+        value = row[1] if len(row) > 1 else None
+        text = reader._text(label) if not reader._blank(label) else ""
+        if text.casefold() == SUPPORTS_HEADER.casefold():
+            in_supports = True
+            continue
+        if in_supports:
+            if reader._blank(value):
+                continue
+            answer = reader._text(value).casefold()
+            if answer not in ("yes", "no"):
+                found.add(
+                    "cell-type", f"{text or 'a Community Support'}: expects Yes or No, found {value!r}", **where(number)
+                )
+                continue
+            answered = True
+            if answer == "yes":
+                if not text:
+                    found.add("cell-type", "Yes with no Community Support named in column A", **where(number))
+                    continue
+                supports.append(catalog.get(text.casefold(), text))
+            continue
+        match = _AREA.match(text)
+        if match is not None:
+            area = int(match.group(1))
+            share = _share(value, f"the flexible share of area {area}", found, where(number))
+            if area not in areas:
+                found.add("unknown-area", f"area {area} is not a priority area of PY{ms.year}", **where(number))
+            elif share is not None:
+                flexible[area] = share
+            continue
+        if text:
+            labelled.setdefault(text.casefold(), (number, value))
+    exception = _exception(labelled, areas, found, where)
+    found.raise_if_any()
+    return WorkbookElection(
+        mcp=mcp,
+        file=shown,
+        flexible=flexible,
+        exception=exception,
+        community_supports=tuple(supports) if answered else None,
+    )
+
+
+def _share(value: Any, label: str, found: Collector, where: dict[str, Any]) -> Decimal | None:
+    try:
+        share = reader.parse_number(value, label)
+    except reader._CellProblem as problem:
+        found.add(problem.code, problem.message, **where)
+        return None
+    if share is not None and share > 1:
+        found.add("cell-range", f"{label} must be a share from 0 to 1, found {share}", **where)
+        return None
+    return share
+
+
+def _exception(
+    labelled: dict[str, tuple[int, Any]], areas: set[int], found: Collector, where: Any
+) -> ExceptionRequest | None:
+    cells = {name: labelled.get(name.casefold(), (0, None)) for name in (EXCEPTION_FROM, EXCEPTION_TO, EXCEPTION_SHARE)}
+    why_number, why = labelled.get(EXCEPTION_WHY.casefold(), (0, None))
+    given = [name for name, (_, value) in cells.items() if not reader._blank(value)]
+    if not given and reader._blank(why):
+        return None
+    missing = [name for name in cells if name not in given]
+    if missing:
+        number = cells[missing[0]][0] or why_number
+        found.add(
+            "cell-type",
+            f"the exception request needs {', '.join(missing)} too (or leave the whole request blank)",
+            **where(number),
+        )
+        return None
+    picked: dict[str, int] = {}
+    for name in (EXCEPTION_FROM, EXCEPTION_TO):
+        number, value = cells[name]
+        area = reader._whole_number(value)
+        if area is None or area not in areas:
+            found.add("unknown-area", f"{name}: {value!r} is not a priority area", **where(number))
+            return None
+        picked[name] = area
+    number, value = cells[EXCEPTION_SHARE]
+    share = _share(value, "the share moved", found, where(number))
+    if share is None:
+        return None
+    justification = None if reader._blank(why) else reader._text(why, keep_inner=True)
+    return ExceptionRequest(picked[EXCEPTION_FROM], picked[EXCEPTION_TO], share, justification)
