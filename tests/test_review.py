@@ -199,3 +199,14 @@ def test_json_is_byte_identical_across_runs(run_cli: RunCli, round_dir: Path) ->
     first = run_cli(["review", "--year", "1", "--submission", "2", "--data", round_dir, "-f", "json"]).stdout
     second = run_cli(["review", "--year", "1", "--submission", "2", "--data", round_dir, "-f", "json"]).stdout
     assert first == second
+
+
+def test_ipp_run_refusing_a_bad_round_says_to_run_the_review(run_cli: RunCli, round_dir: Path) -> None:
+    code, _, err = run_cli(["run", "--year", "1", "--data", round_dir])
+    assert code == 2
+    [line] = err.splitlines()  # one line, as every bad input is
+    assert line.startswith("error: ") and line.endswith("[cell-type]")
+    assert (
+        f"; to see every workbook's problems at once, plan by plan, run: ipp review --year 1 --submission S "
+        f"--data {round_dir} (S: 1, 2) [cell-type]"
+    ) in line

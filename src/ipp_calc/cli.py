@@ -1054,9 +1054,12 @@ def report_input_error(exc: InputError, as_json: bool) -> None:
         first = exc.first.to_json()
         if len(exc.findings) > 1:
             first["more"] = [f.to_json() for f in exc.findings[1:]]
+        if exc.hint:
+            first["hint"] = exc.hint
         sys.stdout.write(json_text({"error": first}))
     else:
-        sys.stderr.write(f"error: {exc.summary_line()} [{exc.first.code}]\n")
+        hint = f"; {printable(exc.hint)}" if exc.hint else ""  # still one line, as every error is
+        sys.stderr.write(f"error: {exc.summary_line()}{hint} [{exc.first.code}]\n")
 
 
 def _is_usage_error(exc: BaseException) -> bool:

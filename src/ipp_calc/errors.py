@@ -179,11 +179,13 @@ def cell_order(cell: str | None) -> str:
 class InputError(Exception):
     """Bad input: one or more findings. The CLI prints them and exits with code 2."""
 
-    def __init__(self, findings: Finding | Iterable[Finding]) -> None:
+    def __init__(self, findings: Finding | Iterable[Finding], *, hint: str | None = None) -> None:
         items = [findings] if isinstance(findings, Finding) else list(findings)
         if not items:
             raise ValueError("InputError needs at least one finding")
         self.findings: tuple[Finding, ...] = tuple(sorted(items, key=Finding.sort_key))
+        #: What to do next, printed after the error line (``ipp run``: run the intake review).
+        self.hint = hint
         super().__init__(self.findings[0].line_text())
 
     @property

@@ -182,7 +182,15 @@ def load_year_inputs(
             continue
         filed[key] = result
         where[key] = display
-    found.raise_if_any()
+    errors = [f for f in found.findings if f.severity == "error"]
+    if errors:
+        numbers = sorted({s for s in ms.submissions})
+        raise InputError(
+            errors,
+            hint=f"to see every workbook's problems at once, plan by plan, run: ipp review --year {ms.year} "
+            f"--submission {numbers[-1] if len(numbers) == 1 else 'S'} --data {display_path(data)}"
+            + (f" (S: {', '.join(map(str, numbers))})" if len(numbers) > 1 else ""),
+        )
     for mcp in folder.mcps:
         for number in sorted(ms.submissions):
             if (mcp, number) not in filed:
