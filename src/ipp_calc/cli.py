@@ -418,6 +418,23 @@ def score(
         typer.Option("--data", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."),
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
+    allocation_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--allocation",
+            help="The plan's own maximum allocation (CSV: county, amount; or DHCS's table with mcp): "
+            "dollars without anyone else's data. Needs --elections.",
+            show_default=False,
+        ),
+    ] = None,
+    elections_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--elections",
+            help="The plan's elections (elections.yaml with its entry). Needs --allocation.",
+            show_default=False,
+        ),
+    ] = None,
     sort: Annotated[
         ScoreSort,
         typer.Option("--sort", help="Order of the measure rows (table and CSV): measure id, or worth (largest first)."),
@@ -452,11 +469,23 @@ def score(
 
     filled = read_submission(workbook, lookup, display=str(workbook), allow_measure_set_change=allow_measure_set_change)
     ms = lookup(filled.program_year)
-    if data is None and Path("plans.csv").is_file():
+    plan_side = allocation_file is not None or elections_file is not None
+    if plan_side and (allocation_file is None or elections_file is None or data is not None):
+        raise InputError(
+            Finding("usage", "give --allocation and --elections together (the plan's own files), or --data, not both")
+        )
+    if data is None and not plan_side and Path("plans.csv").is_file():
         data = Path(".")
     allocation = None
     targets = None
     inputs = [workbook]
+    if allocation_file is not None and elections_file is not None:
+        from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
+
+        table, _ = read_plan_allocation(allocation_file, filled.mcp, filled.counties)
+        election, _ = read_plan_elections(elections_file, ms.program, filled.mcp)
+        allocation = plan_allocation(ms.program, filled.mcp, table, election)
+        inputs += [allocation_file, elections_file]
     if data is not None:
         from dataclasses import replace
 
