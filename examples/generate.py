@@ -1,4 +1,4 @@
-"""Seeded generator of an illustrative PY1 data folder: ``plans.csv``, ``elections.yaml``, ``targets.csv``.
+"""Seeded generator of illustrative data folders (PY1, PY2, PY3): ``plans.csv``, ``elections.yaml``, ``targets.csv``.
 
 Why a generator rather than hand-written files: the examples must be large enough to look like a
 real program year (about 25 plans over California's 58 counties), small variants are needed for
@@ -11,7 +11,14 @@ Every MCP name and every number here is fictitious and illustrative: the plan id
 words, enrollment is only of a plausible order of magnitude per county, and nothing is DHCS's.
 
 The measure set decides which targets are needed: every ``target`` measure and every ``tiered``
-measure with basis ``target_ratio`` in the submission named by ``pool.performance_submission``.
+measure with basis ``target_ratio`` in any submission of the year (targets.csv has no submission
+column, so one target serves every submission that asks for it).
+
+PY2 and PY3 (``--year 2``, ``--year 3``; with no arguments all three years are written) keep PY1's
+plans and counties, so a plan's improvement measures find its own earlier values. PY3 has the
+roster change of 2024-01-01: one plan stops serving Medi-Cal and its counties go to another plan
+in the same county, and one new plan enters. Their workbooks answer improvement measures against
+the plan's own earlier answers (the same year's, or the previous year's, passed along).
 
 Usable two ways:
 
@@ -24,6 +31,7 @@ import csv
 import io
 import random
 import sys
+import tempfile
 from dataclasses import astuple, dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -35,7 +43,12 @@ from ipp_calc.io.measures import load_year, shipped_measures_dir
 PROGRAM_YEAR = 1
 DEFAULT_MCPS = 25
 DEFAULT_SEED = 2022
-DEFAULT_OUT = Path(__file__).resolve().parent / "py1"
+EXAMPLES = Path(__file__).resolve().parent
+DEFAULT_OUT = EXAMPLES / "py1"
+#: The example years: PY2 and PY3 reuse PY1's seed for the roster, then their own for the rest.
+YEARS = (1, 2, 3)
+#: The plan id of the plan that enters in PY3 (invented, like every other).
+NEW_PLAN = "saffron-hollow-health"
 
 #: How far 5% of the capped plan's capitation sits above its expected maximum allocation.
 CAP_HEADROOM = Fraction(102, 100)
@@ -158,6 +171,9 @@ class GeneratedYear:
     #: MCP id → the Community Supports it offers (catalog order).
     community_supports: dict[str, tuple[str, ...]]
     special: SpecialPlans
+    program_year: int
+    #: PY3's roster change: (the plan that left, the plan that took its counties, the new plan).
+    roster_change: tuple[str, str, str] | None
     #: The capped plan's expected maximum allocation (weighted factor share of the funding).
     capped_expected_allocation: Decimal
     #: The capped plan's total capitation (the sum of its rows).
@@ -184,15 +200,16 @@ def generate_data(
     mcps: int = DEFAULT_MCPS,
     seed: int = DEFAULT_SEED,
     measures_dir: Path | None = None,
+    program_year: int = PROGRAM_YEAR,
 ) -> GeneratedYear:
     """Write ``plans.csv``, ``elections.yaml`` and ``targets.csv`` for ``mcps`` plans into ``out_dir``.
 
-    The same ``(mcps, seed, measure set)`` always gives the same bytes. At least 5 plans are
-    needed, one for each special role.
+    The same ``(mcps, seed, measure set, program year)`` always gives the same bytes. At least 5
+    plans are needed, one for each special role (6 in PY3, whose roster changes).
     """
     if mcps < 5:
         raise ValueError(f"need at least 5 MCPs (one per special plan), got {mcps}")
-    measure_set = load_year(measures_dir or shipped_measures_dir(), PROGRAM_YEAR)
+    measure_set = load_year(measures_dir or shipped_measures_dir(), program_year)
     rng = random.Random(seed)
 
     roles = _plan_roles(rng, mcps)
@@ -201,12 +218,18 @@ def generate_data(
     ids = tuple(sorted(roles))
 
     special = _special_plans(rng, ids)
+    roster_change = None
+    if program_year >= 3:
+        rows, roster_change = _roster_change(random.Random(seed + program_year), rows, roles, special)
+        ids = tuple(sorted({row.mcp for row in rows}))
+    if program_year > 1:
+        rng = random.Random(seed + 100 * program_year)  # the rest differs from year to year
     allocation = _expected_allocations(measure_set, rows)
     _set_capitation(rng, rows, special.capped, allocation[special.capped])
 
     catalog = list(measure_set.program.community_supports_catalog or [])
     supports = _community_supports(rng, ids, catalog, special)
-    elections = _elections_text(rng, ids, supports, special, measure_set, mcps, seed)
+    elections = _elections_text(rng, ids, supports, special, measure_set, mcps, seed, roster_change)
     targets = _targets(rng, rows, supports, measure_set)
 
     out_dir = Path(out_dir)
@@ -227,6 +250,8 @@ def generate_data(
         targets=targets,
         community_supports={mcp: tuple(supports[mcp]) for mcp in ids},
         special=special,
+        program_year=program_year,
+        roster_change=roster_change,
         capped_expected_allocation=_cents_decimal(round(allocation[special.capped] * 100)),
         capped_capitation=_cents_decimal(sum(r.capitation_cents for r in capped_rows)),
     )
@@ -237,20 +262,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--mcps", type=int, default=DEFAULT_MCPS, help="number of MCPs (≥ 5)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to write into")
+    parser.add_argument("--out", type=Path, default=None, help="folder to write into (one year only)")
     parser.add_argument("--measures", type=Path, default=None, help="measure sets (default: shipped)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--year", type=int, choices=YEARS, default=None, help="one program year (default: all)")
     parser.add_argument("--no-submissions", action="store_true", help="skip the filled workbooks")
     args = parser.parse_args(argv)
-    year = generate_data(args.out, mcps=args.mcps, seed=args.seed, measures_dir=args.measures)
-    rows = sum(len(found) for found in year.counties.values())
-    print(f"wrote {year.out_dir}: {len(year.mcps)} MCPs, {rows} plan rows, {len(year.targets)} targets")
-    if not args.no_submissions:
-        written = generate_submissions(year, measures_dir=args.measures)
-        print(f"wrote {len(written)} filled workbooks in {year.out_dir / 'submissions'}")
-        if args.out == DEFAULT_OUT:
-            round_plans = generate_review_round(measures_dir=args.measures)
-            print(f"wrote {REVIEW_OUT}: a round of {len(round_plans)} plans with problems for ipp review")
+    years = [args.year] if args.year is not None else ([PROGRAM_YEAR] if args.out is not None else list(YEARS))
+    # The answers of earlier years are drawn again (not written) so that a later year's
+    # improvement answers are the same whether it is generated alone or with the others.
+    earlier: dict[tuple[str, int, int, str, str], Decimal] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for number in range(PROGRAM_YEAR, max(years) + 1):
+            write = number in years
+            out = (args.out or EXAMPLES / f"py{number}") if write else Path(scratch) / f"py{number}"
+            year = generate_data(out, mcps=args.mcps, seed=args.seed, measures_dir=args.measures, program_year=number)
+            rows = sum(len(found) for found in year.counties.values())
+            if write:
+                print(f"wrote {year.out_dir}: {len(year.mcps)} MCPs, {rows} plan rows, {len(year.targets)} targets")
+            if not args.no_submissions:
+                written = generate_submissions(year, measures_dir=args.measures, earlier=earlier, write=write)
+                if write:
+                    print(f"wrote {len(written)} filled workbooks in {year.out_dir / 'submissions'}")
+                if write and number == PROGRAM_YEAR and out == DEFAULT_OUT:
+                    round_plans = generate_review_round(measures_dir=args.measures)
+                    print(f"wrote {REVIEW_OUT}: a round of {len(round_plans)} plans with problems for ipp review")
     return 0
 
 
@@ -258,7 +293,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def generate_submissions(
-    year: GeneratedYear, *, measures_dir: Path | None = None, out_dir: Path | None = None
+    year: GeneratedYear,
+    *,
+    measures_dir: Path | None = None,
+    out_dir: Path | None = None,
+    earlier: dict[tuple[str, int, int, str, str], Decimal] | None = None,
+    write: bool = True,
 ) -> list[Path]:
     """A filled reporting workbook for every MCP and submission, through the real template writer.
 
@@ -267,22 +307,27 @@ def generate_submissions(
     targets are met or missed (values are 70–130% of the target), tiers are partly reached, and
     one plan (:func:`missing_mandatory_plan`: the first that has no special role)
     leaves one mandatory county answer blank in the last submission, so it is not eligible for
-    the pool. Workbooks are identical in content on every run; their zip timestamps differ.
+    the pool. An improvement measure's answer is drawn around the plan's own earlier value, from
+    ``earlier`` ((MCP, year, submission, measure, county) → value), which this call extends with
+    the numbers it writes so that the next year can use them. Workbooks are identical in content
+    on every run; their zip timestamps differ.
     """
     from ipp_calc.core.responses import PLAN_LEVEL, Answer, FilledSubmission
     from ipp_calc.io.data import read_elections
     from ipp_calc.io.template import write_template
 
-    measure_set = load_year(measures_dir or shipped_measures_dir(), PROGRAM_YEAR)
+    measure_set = load_year(measures_dir or shipped_measures_dir(), year.program_year)
+    known = earlier if earlier is not None else {}
     # The submission that carries the Gap-Filling Plan has an Elections sheet: each plan types in
     # the election that elections.yaml records, so ``ipp elections`` gathers the same file back.
     elections, _ = read_elections(year.out_dir, measure_set.program, list(year.mcps))
     gap_filling = measure_set.program.gap_filling_submission
     folder = out_dir or (year.out_dir / "submissions")
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.xlsx"):
-        old.unlink()
-    rng = random.Random(year.seed + 1)
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.xlsx"):
+            old.unlink()
+    rng = random.Random(year.seed + 1 + 100 * (year.program_year - 1))
     missing_mandatory = missing_mandatory_plan(year)
     last = max(measure_set.submissions)
     written: list[Path] = []
@@ -296,18 +341,41 @@ def generate_submissions(
                     if not measure.mandatory and rng.randint(1, 100) > diligence:
                         continue
                     target = year.targets.get((mcp, county, measure.id))
-                    value = _answer(rng, measure, target, diligence)
+                    if measure.baseline is not None:
+                        ref = measure.baseline
+                        before = (mcp, measure.baseline_year(year.program_year), ref.submission, ref.measure, county)
+                        value: object = _improved(rng, measure, known.get(before), diligence)
+                    else:
+                        value = _answer(rng, measure, target, diligence)
                     answers[(measure.id, county)] = Answer(measure.id, county, value)
+                    if isinstance(value, Decimal):
+                        known[(mcp, year.program_year, number, measure.id, county)] = value
             if mcp == missing_mandatory and number == last:
                 blank = next(m for m in submission.measures if m.mandatory and m.level == "county")
                 answers.pop((blank.id, counties[0]), None)
-            filled = FilledSubmission(mcp, PROGRAM_YEAR, number, counties, answers)
+            filled = FilledSubmission(mcp, year.program_year, number, counties, answers)
             targets = {(m, c): t for (p, c, m), t in year.targets.items() if p == mcp}
             path = folder / f"{mcp}-submission-{number}.xlsx"
             chosen = elections[mcp] if number == gap_filling else None
-            write_template(measure_set, number, mcp, counties, path, targets=targets, answers=filled, elections=chosen)
+            if write:
+                write_template(
+                    measure_set, number, mcp, counties, path, targets=targets, answers=filled, elections=chosen
+                )
             written.append(path)
     return written
+
+
+def _improved(rng: random.Random, measure: Measure, before: Decimal | None, diligence: int) -> Decimal:
+    """An answer to an improvement measure: the plan's earlier value moved by −10 % to +20 % in
+    the better direction (more often better the more diligent the plan); a plausible number when
+    there is no earlier value (the plan is new, or did not report it)."""
+    if before is None or before == 0:
+        return Decimal(rng.randint(5, 400))
+    good = rng.randint(1, 100) <= diligence
+    percent = rng.randint(104, 120) if good else rng.randint(90, 106)
+    if measure.direction == "lower":
+        percent = 200 - percent
+    return max(Decimal(0), (before * percent / 100).quantize(Decimal(1)))
 
 
 def missing_mandatory_plan(year: GeneratedYear) -> str | None:
@@ -437,6 +505,50 @@ def _special_plans(rng: random.Random, ids: tuple[str, ...]) -> SpecialPlans:
     return SpecialPlans(*chosen)
 
 
+def _roster_change(
+    rng: random.Random, rows: list[_Row], roles: dict[str, str], special: SpecialPlans
+) -> tuple[list[_Row], tuple[str, str, str]]:
+    """PY3's roster (new contracts took effect on 2024-01-01): one single-county plan with no
+    special role stops serving Medi-Cal and another plan in its county takes its members; one new
+    plan enters a large county, taking a fifth of the members of that county's largest plan.
+
+    Returns the new rows (sorted by MCP, then county) and (left, absorbed by, new plan).
+    """
+    roles_taken = set(astuple(special))
+    plans_in: dict[str, list[_Row]] = {}
+    for row in rows:
+        plans_in.setdefault(row.county, []).append(row)
+    candidates = [
+        mcp
+        for mcp in sorted(roles)
+        if roles[mcp] == "local"
+        and mcp not in roles_taken
+        and all(len(plans_in[r.county]) > 1 for r in rows if r.mcp == mcp)
+    ]
+    leaving = rng.choice(candidates)
+    out: list[_Row] = []
+    absorber = ""
+    for row in rows:
+        if row.mcp != leaving:
+            out.append(row)
+    for row in [r for r in rows if r.mcp == leaving]:
+        others = [r for r in out if r.county == row.county]
+        host = max(others, key=lambda r: (r.member_months, r.mcp))
+        absorber = host.mcp
+        host.member_months += row.member_months
+        host.revenue_cents += row.revenue_cents
+    urban = sorted({r.county for r in out if roles.get(r.mcp) != "regional"})
+    county = rng.choice(urban)
+    largest = max((r for r in out if r.county == county), key=lambda r: (r.member_months, r.mcp))
+    moved = largest.member_months // 5
+    revenue = largest.revenue_cents * moved // max(1, largest.member_months)
+    largest.member_months -= moved
+    largest.revenue_cents -= revenue
+    out.append(_Row(NEW_PLAN, county, moved, revenue, largest.wpc, largest.hhp))
+    out.sort(key=lambda r: (r.mcp, r.county))
+    return out, (leaving, absorber, NEW_PLAN)
+
+
 def _expected_allocations(measure_set: MeasureSet, rows: list[_Row]) -> dict[str, Fraction]:
     """Each plan's expected maximum allocation: its weighted factor share of the year's funding.
 
@@ -517,6 +629,7 @@ def _elections_text(
     measure_set: MeasureSet,
     mcps: int,
     seed: int,
+    roster_change: tuple[str, str, str] | None = None,
 ) -> str:
     """``elections.yaml``, written by hand so it reads like an analyst's file (quoted shares)."""
     program = measure_set.program
@@ -530,14 +643,23 @@ def _elections_text(
     command = "python examples/generate.py"
     if (mcps, seed) != (DEFAULT_MCPS, DEFAULT_SEED):
         command += f" --mcps {mcps} --seed {seed} --out DIR"
+    year = program.program_year
+    if year != PROGRAM_YEAR:
+        command += f" --year {year}"
     lines = [
-        "# Illustrative elections for PY1: every MCP, election and finding below is FICTITIOUS,",
+        f"# Illustrative elections for PY{year}: every MCP, election and finding below is FICTITIOUS,",
         "# invented for examples and tests; none is DHCS's or any real plan's.",
         f"# Generated by examples/generate.py ({mcps} MCPs, seed {seed}); regenerate with",
         f"# `{command}` rather than editing by hand.",
         f"# flexible: shares of the flexible {_quote(str(program.flexible_share))} by priority area;"
         " shares and recoupments are strings.",
     ]
+    if roster_change is not None:
+        left, host, new = roster_change
+        lines += [
+            f"# Roster change on 2024-01-01 (illustrative): {left} no longer serves Medi-Cal (its",
+            f"# counties went to {host}); {new} is a new plan.",
+        ]
     for mcp in ids:
         if mcp == special.no_community_supports:
             allowed = [a for a in area_ids if a != cs_area]
@@ -579,13 +701,14 @@ def _yaml_name(name: str) -> str:
 
 
 def _target_measures(measure_set: MeasureSet) -> list[Measure]:
-    """The measures that need an individualized target, in measure-id order."""
-    number = measure_set.program.performance_submission
-    submission = measure_set.submissions[number]
-    wanted = [
-        m for m in submission.measures if m.kind == "target" or (m.kind == "tiered" and m.basis == "target_ratio")
-    ]
-    return sorted(wanted, key=lambda m: measure_key(m.id))
+    """The measures that need an individualized target in any submission, in measure-id order
+    (one per id: a later submission's measure of the same id describes it)."""
+    wanted: dict[str, Measure] = {}
+    for _, submission in sorted(measure_set.submissions.items()):
+        for m in submission.measures:
+            if m.needs_target:
+                wanted[m.id] = m
+    return sorted(wanted.values(), key=lambda m: measure_key(m.id))
 
 
 def _targets(
@@ -712,8 +835,6 @@ def _weighted_sample(rng: random.Random, items: list[str], weights: list[int], c
                 break
             pick -= weight
     return chosen
-
-
 
 
 # --------------------------------------------------------------------------- a round with problems

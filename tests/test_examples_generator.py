@@ -225,3 +225,43 @@ def test_ten_times_year(gen: ModuleType, tmp_path: Path) -> None:
 def test_too_few_mcps_is_refused(gen: ModuleType, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 5"):
         gen.generate_data(tmp_path, mcps=4)
+
+
+# --------------------------------------------------------------------------- PY2 and PY3
+
+
+@pytest.mark.parametrize("number", [2, 3])
+def test_later_example_years_reproduce_the_committed_folders(gen: ModuleType, tmp_path: Path, number: int) -> None:
+    year = gen.generate_data(tmp_path, program_year=number)
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (ROOT / "examples" / f"py{number}" / name).read_bytes(), (
+            f"examples/py{number}/{name} is stale: run `python examples/generate.py --year {number}`"
+        )
+    assert year.program_year == number
+
+
+def test_py2_keeps_py1s_plans_and_py3_changes_the_roster(gen: ModuleType, tmp_path: Path) -> None:
+    py1 = gen.generate_data(tmp_path / "1")
+    py2 = gen.generate_data(tmp_path / "2", program_year=2)
+    py3 = gen.generate_data(tmp_path / "3", program_year=3)
+    assert py2.counties == py1.counties and py2.roster_change is None
+    left, host, new = py3.roster_change
+    assert left in py2.mcps and left not in py3.mcps  # stops serving Medi-Cal on 2024-01-01
+    assert new not in py2.mcps and new in py3.mcps  # a new plan
+    assert set(py2.counties[left]) <= set(py3.counties[host])  # its counties went to another plan
+    assert set(py3.mcps) == (set(py2.mcps) - {left}) | {new}
+    rows = _rows(tmp_path / "3" / "plans.csv")
+    assert {r["county"] for r in rows} == CALIFORNIA_COUNTIES  # every county still served
+    assert "Roster change on 2024-01-01" in (tmp_path / "3" / "elections.yaml").read_text(encoding="utf-8")
+
+
+def test_every_committed_workbook_answers_its_own_year() -> None:
+    from ipp_calc.io.workbook import read_submission
+
+    root = shipped_measures_dir()
+    for number, submissions in ((2, {3, 4}), (3, {5})):
+        folder = ROOT / "examples" / f"py{number}" / "submissions"
+        paths = sorted(folder.glob("*.xlsx"))
+        assert len(paths) == 25 * len(submissions)
+        first = read_submission(paths[0], lambda y: load_year(root, y), display=paths[0].name)
+        assert first.program_year == number and first.submission in submissions

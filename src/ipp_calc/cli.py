@@ -443,6 +443,15 @@ def score(
         bool,
         typer.Option("--unearned-only", help="Show only measures not earned in full (table and CSV)."),
     ] = False,
+    baseline_data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--baseline-data",
+            help="An earlier program year's data folder, for improvement measures' baselines "
+            "(default: the py<N>/ folder beside --data, when there is one).",
+            show_default=False,
+        ),
+    ] = None,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -516,8 +525,9 @@ def score(
             targets = {(t.measure, t.county): t.target for t in folder.targets if t.mcp == filled.mcp}
         if folder.elections:
             allocation = compute_allocation(ms.program, folder.plans, folder.elections, folder.table)
-    result = score_submission(ms, filled, targets=targets, allocation=allocation)
-    notes = illustrative_notes(ms) + [n.message for n in result.notes]
+    baselines, more_notes = _score_baselines(ms, filled, data, baseline_data or [], measures, allow_measure_set_change)
+    result = score_submission(ms, filled, targets=targets, allocation=allocation, baselines=baselines)
+    notes = illustrative_notes(ms) + more_notes + [n.message for n in result.notes]
     if data is not None and allocation is None:
         notes.append("no elections.yaml in the data folder: points only, no dollars")
     document = {**result.to_json(), "status": ms.program.status, "notices": notes}
@@ -537,8 +547,50 @@ def score(
     )
 
 
+def _score_baselines(
+    ms: Any, filled: Any, data: Path | None, given: list[Path], measures: Path | None, allow: bool
+) -> tuple[Any, list[str]]:
+    """The plan's earlier values for its improvement measures (RULES.md section 8): its earlier
+    workbooks of the year in ``data``/submissions, and earlier years' from ``--baseline-data`` or
+    the sibling folders. None (the workbook's Baseline column) without a data folder."""
+    from ipp_calc.core.scoring import baselines_from
+    from ipp_calc.errors import InputError
+    from ipp_calc.io.year_loader import load_earlier_years, read_workbooks, workbook_paths
+
+    submission = ms.submissions[filled.submission]
+    if data is None or not any(m.needs_baseline for m in submission.measures):
+        return None, []
+    root = measures_root(measures)
+    earlier_years = load_earlier_years(ms, root, data, given, allow_measure_set_change=allow)
+    earlier = {(y, s): f for (mcp, y, s), f in earlier_years.filed.items() if mcp == filled.mcp}
+    notes = [f.line_text() for f in earlier_years.notes]
+    paths, _ = workbook_paths(data / "submissions")
+    unread = 0
+    for result in read_workbooks(paths, ms, root, allow_measure_set_change=True):
+        if isinstance(result, InputError):
+            unread += 1
+        elif result.mcp == filled.mcp and result.program_year == ms.year and result.submission < filled.submission:
+            earlier[(ms.year, result.submission)] = result
+    if unread:
+        notes.append(
+            f"{unread} workbook(s) in {data / 'submissions'} could not be read; baselines in them are not used"
+        )
+    known = set(earlier_years.known) | {(ms.year, n) for n in ms.submissions if n < filled.submission}
+    return baselines_from(submission, tuple(filled.counties), earlier, known=known), notes
+
+
 # ----------------------------------------------------------------------------- the year
 
+
+BaselineDataOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--baseline-data",
+        help="An earlier program year's data folder, for improvement measures' baselines "
+        "(default: the py<N>/ folder beside --data, when there is one). Repeat for several years.",
+        show_default=False,
+    ),
+]
 
 JobsOpt = Annotated[
     int | None,
@@ -547,7 +599,14 @@ JobsOpt = Annotated[
 
 
 def compute_year(
-    measures: Path | None, year: int, data: Path, *, allow_change: bool, jobs: int | None, show_progress: bool
+    measures: Path | None,
+    year: int,
+    data: Path,
+    *,
+    allow_change: bool,
+    jobs: int | None,
+    show_progress: bool,
+    baseline_data: list[Path] | None = None,
 ) -> Any:
     """Load everything for a year and run it; shows a progress bar on a terminal."""
     from ipp_calc.core.year import run_year
@@ -574,6 +633,7 @@ def compute_year(
             allow_measure_set_change=allow_change,
             jobs=jobs if jobs is not None else default_jobs(),
             progress=progress_cb,
+            baseline_data=baseline_data or (),
         )
     finally:
         if bar is not None:
@@ -593,6 +653,7 @@ def pool(
     data: DataOpt = Path("."),
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
+    baseline_data: BaselineDataOpt = None,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -601,7 +662,13 @@ def pool(
     from ipp_calc.io.render import pool_csv, pool_tables
 
     ms, loaded, result = compute_year(
-        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, show_progress=True
+        measures,
+        year,
+        data,
+        allow_change=allow_measure_set_change,
+        jobs=jobs,
+        show_progress=True,
+        baseline_data=baseline_data,
     )
     notes = year_notes(ms, loaded, result)
     document = {**result.pool.to_json(), "status": ms.program.status, "notices": notes}
@@ -626,6 +693,7 @@ def run(
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
+    baseline_data: BaselineDataOpt = None,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
@@ -634,7 +702,13 @@ def run(
     from ipp_calc.io.render import run_csv, run_tables
 
     ms, loaded, result = compute_year(
-        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, show_progress=True
+        measures,
+        year,
+        data,
+        allow_change=allow_measure_set_change,
+        jobs=jobs,
+        show_progress=True,
+        baseline_data=baseline_data,
     )
     notes = year_notes(ms, loaded, result)
     inputs = data_inputs(data) + [Path(w) for w in loaded.workbooks]
@@ -673,6 +747,7 @@ def explain(
     data: DataOpt = Path("."),
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
+    baseline_data: BaselineDataOpt = None,
     measures: MeasuresOpt = None,
     county: Annotated[
         str | None,
@@ -688,7 +763,13 @@ def explain(
     from ipp_calc.io.render import explain_text
 
     ms, loaded, result = compute_year(
-        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, show_progress=True
+        measures,
+        year,
+        data,
+        allow_change=allow_measure_set_change,
+        jobs=jobs,
+        show_progress=True,
+        baseline_data=baseline_data,
     )
     if result.allocation.plan(mcp) is None:
         raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))

@@ -95,6 +95,7 @@ ERROR_CODES: Mapping[str, str] = {
     "baseline-disagreement": "The data folder's earlier workbook and the workbook's Baseline column give different "
     "baselines.",
     "percent-format": "A count is typed in a cell formatted as a percentage: it shows 95% and holds 0.95.",
+    "baseline-source": "Where the baselines of an earlier program year are read from (a note).",
     "no-workbook": "An MCP has no workbook for a submission; it is scored as nothing reported.",
     "ignored-file": "A file in submissions/ that is not an .xlsx workbook was ignored.",
     # git (ipp diff --base)

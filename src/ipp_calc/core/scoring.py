@@ -53,6 +53,7 @@ class MeasureScore:
     baseline: Decimal | None = None  # improvement measures only
     baseline_source: str | None = None  # "data folder" or "workbook"
     improvement: Fraction | None = None  # relative (a share) or absolute; None when undefined
+    by_improvement: bool = False  # an improvement measure or tiered by improvement (RULES.md section 8)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -66,7 +67,7 @@ class MeasureScore:
             "points_possible": number(self.points_possible),
             "reason": self.reason,
         }
-        if self.kind == "improvement" or self.baseline_source is not None or self.improvement is not None:
+        if self.by_improvement:
             out["baseline"] = number(self.baseline) if self.baseline is not None else None
             out["baseline_source"] = self.baseline_source
             out["improvement"] = ratio6(self.improvement) if self.improvement is not None else None
@@ -362,6 +363,7 @@ def score_measure(
         target_source=target_source,
         baseline=baseline,
         baseline_source=baseline_source,
+        by_improvement=measure.needs_baseline,
     )
     if measure.kind == "improvement":
         base = replace(base, met=False)

@@ -135,8 +135,13 @@ def load_year_inputs(
     allow_measure_set_change: bool = False,
     jobs: int = 1,
     progress: Progress | None = None,
+    baseline_data: Sequence[Path] = (),
+    earlier: EarlierYears | None = None,
 ) -> LoadedYear:
-    """The data folder, every workbook matched to its (MCP, submission), and notes to show."""
+    """The data folder, every workbook matched to its (MCP, submission), and notes to show.
+
+    Baselines of earlier program years come from ``earlier`` when the caller has read those years
+    (the program view), else from ``baseline_data`` or the sibling ``py<Y>/`` folders."""
     folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
     paths, notes = workbook_paths(data / "submissions")
     found = Collector()
@@ -203,5 +208,118 @@ def load_year_inputs(
                         severity="note",
                     )
                 )
-    inputs = YearInputs(ms, folder.plans, folder.elections, folder.table, folder.targets, filed)
+    if earlier is None:
+        earlier = load_earlier_years(
+            ms, measures_root, data, baseline_data, allow_measure_set_change=allow_measure_set_change
+        )
+    notes.extend(earlier.notes)
+    inputs = YearInputs(
+        ms, folder.plans, folder.elections, folder.table, folder.targets, filed, earlier.filed, earlier.known
+    )
     return LoadedYear(inputs, folder, tuple(notes), tuple(sorted(where.values())))
+
+
+# --------------------------------------------------------------------------- baselines of earlier years
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierYears:
+    """Earlier program years' workbooks, for the baselines of improvement measures (RULES.md
+    section 8): (MCP, program year, submission) → filled, the (year, submission) whose data folder
+    was read, the folders read, and notes saying where each year came from."""
+
+    filed: dict[tuple[str, int, int], FilledSubmission]
+    known: frozenset[tuple[int, int]]
+    folders: tuple[Path, ...]
+    notes: tuple[Finding, ...]
+
+
+def baseline_years(ms: MeasureSet) -> list[int]:
+    """The other program years that ``ms``'s improvement measures take baselines from."""
+    return sorted(
+        {
+            m.baseline_year(ms.year)
+            for sub in ms.submissions.values()
+            for m in sub.measures
+            if m.baseline is not None and m.baseline_year(ms.year) != ms.year
+        }
+    )
+
+
+def load_earlier_years(
+    ms: MeasureSet,
+    measures_root: Path,
+    data: Path | None,
+    given: Sequence[Path] = (),
+    *,
+    allow_measure_set_change: bool = False,
+) -> EarlierYears:
+    """Read the earlier years' workbooks that ``ms``'s baselines name.
+
+    Each year's data folder is one of ``given`` (``--baseline-data``; a folder counts for the
+    years its workbooks' Covers name) or, failing that, the sibling ``py<Y>/`` beside ``data``
+    (the layout of ``examples/``). A year found nowhere is left unknown: its baselines come from
+    the workbooks' own Baseline column. A bad workbook there is bad input, as in its own year.
+    """
+    from ipp_calc.io.measures import load_year
+
+    years = baseline_years(ms)
+    filed: dict[tuple[str, int, int], FilledSubmission] = {}
+    known: set[tuple[int, int]] = set()
+    folders: list[Path] = []
+    notes: list[Finding] = []
+    if not years:
+        return EarlierYears(filed, frozenset(), (), ())
+    found = Collector()
+    candidates = [(folder, True) for folder in given]
+    if data is not None:
+        for year in years:
+            sibling = data.resolve().parent / f"py{year}"
+            if sibling.is_dir() and sibling.resolve() != data.resolve():
+                candidates.append((sibling, False))
+    for year in years:
+        earlier_ms = load_year(measures_root, year)
+        for folder, explicit in candidates:
+            if not explicit and folder.name != f"py{year}":
+                continue
+            paths, _ = workbook_paths(folder / "submissions")
+            allow = allow_measure_set_change
+            results = read_workbooks(paths, earlier_ms, measures_root, allow_measure_set_change=allow)
+            for result in results:
+                if isinstance(result, InputError):
+                    found.extend(result.findings)
+            mine = [r for r in results if not isinstance(r, InputError) and r.program_year == year]
+            if not explicit or mine:
+                for result in mine:
+                    key = (result.mcp, year, result.submission)
+                    if key in filed:
+                        found.add(
+                            "duplicate-workbook",
+                            f"answers MCP {result.mcp}, PY{year} submission {result.submission}, as another "
+                            "workbook there does",
+                            file=result.source,
+                            sheet="Cover",
+                        )
+                    filed[key] = result
+                known.update((year, number) for number in earlier_ms.submissions)
+                folders.append(folder)
+                notes.append(
+                    Finding(
+                        "baseline-source",
+                        f"baselines for PY{year} are read from this folder's workbooks",
+                        file=display_path(folder),
+                        severity="note",
+                    )
+                )
+                break
+        else:
+            notes.append(
+                Finding(
+                    "baseline-source",
+                    f"no PY{year} data folder given (--baseline-data DIR) or found beside the data folder: "
+                    f"PY{year} baselines come from each workbook's Baseline column",
+                    severity="note",
+                )
+            )
+    found.raise_if_any()
+    return EarlierYears(filed, frozenset(known), tuple(folders), tuple(notes))
