@@ -80,3 +80,84 @@ def test_score_takes_the_same_years_earlier_workbook_as_the_baseline(run_cli: Ru
     for m in rows:
         if m["baseline_source"] == "data folder" and m["reported"]:
             assert f"on a baseline of {m['baseline']}" in m["reason"]
+
+
+# --------------------------------------------------------------------------- ipp program
+
+
+@pytest.fixture(scope="module")
+def program_json(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`ipp program --data examples --format json`, once for the module (three years)."""
+    from ipp_calc.cli import main
+
+    out = tmp_path_factory.mktemp("program") / "program.json"
+    with pytest.raises(SystemExit) as exited:
+        main(["program", "--data", str(EXAMPLES), "--format", "json", "-o", str(out)])
+    assert exited.value.code == 0
+    return json.loads(out.read_text())
+
+
+def test_the_program_reconciles_to_the_cent(program_json: dict) -> None:
+    rec = program_json["reconciliation"]
+    # Σ funding = $600,000,000 (PY1) + $600,000,000 (PY2) + $300,000,000 (PY3) = $1,500,000,000
+    assert rec["funding"] == "1500000000.00"
+    assert balanced(rec) and rec["balanced"] is True
+    years = program_json["years"]
+    assert [y["program_year"] for y in years] == [1, 2, 3]
+    for name in ("earned", "recouped", "pool_awarded", "retained"):
+        assert money(rec[name]) == sum(money(y["reconciliation"][name]) for y in years)
+    assert program_json["status"] == "illustrative"
+
+
+def test_the_program_adds_each_plans_years_up(program_json: dict) -> None:
+    plans = program_json["plans"]
+    assert len(plans) == 26  # PY1's 25, one leaving and one new in PY3
+    for plan in plans:
+        totals = plan["totals"]
+        for name in ("max_allocation", "earned", "recouped", "pool_award", "total"):
+            assert money(totals[name]) == sum(money(y[name]) for y in plan["by_year"])
+        assert money(totals["total"]) == money(totals["earned"]) - money(totals["recouped"]) + money(
+            totals["pool_award"]
+        )
+    program_total = program_json["totals"]
+    rec = program_json["reconciliation"]
+    # what the plans keep is the funding less what the state retains
+    assert money(program_total["total"]) == money(rec["funding"]) - money(rec["retained"])
+
+
+def test_a_plan_present_in_some_years_only_is_shown_as_such(program_json: dict, run_cli: RunCli) -> None:
+    by_id = {p["mcp"]: p for p in program_json["plans"]}
+    assert (by_id["saffron-terrace-care"]["years"], by_id["saffron-terrace-care"]["absent"]) == ([1, 2], [3])
+    assert (by_id["saffron-hollow-health"]["years"], by_id["saffron-hollow-health"]["absent"]) == ([3], [1, 2])
+    code, out, err = run_cli(["program", "--data", EXAMPLES, "-f", "csv"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "mcp,program_year,in_year,max_allocation,earned,recouped,pool_award,total"
+    assert len(lines) == 1 + 26 * 3
+    assert "saffron-hollow-health,1,no,,,,," in lines
+    code, out, err = run_cli(["program", "--data", EXAMPLES])
+    assert code == 0, err
+    assert "not in PY3" in out and "not in PY1" in out
+
+
+def test_the_program_workbook_has_a_program_sheet_then_each_years_sheets(run_cli: RunCli, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "program.xlsx"
+    code, _, err = run_cli(["program", "--data", EXAMPLES, "-o", out])
+    assert code == 0, err
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Program"
+    for number in (1, 2, 3):
+        assert f"PY{number} Summary" in wb.sheetnames and f"PY{number} Reconciliation" in wb.sheetnames
+    ws = wb["Program"]
+    assert [c.value for c in ws[1]][:6] == ["MCP", "PY1 total", "PY2 total", "PY3 total", "Program total", "Years"]
+    assert len(ws._charts) == 1  # each plan's dollars by year
+    leaving = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "saffron-terrace-care")
+    assert leaving[3] is None and leaving[5] == "PY1, PY2 (not in PY3)"
+
+
+def test_a_folder_without_year_folders_is_refused(run_cli: RunCli, tmp_path: Path) -> None:
+    code, _, err = run_cli(["program", "--data", tmp_path])
+    assert code == 2
+    assert "no program-year data folders here" in err

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipp_calc.core.allocation import election_problems
-from ipp_calc.core.models import Election, MeasureSet, PlanRow, TableRow, TargetRow
+from ipp_calc.core.models import BaselineRef, Election, MeasureSet, PlanRow, TableRow, TargetRow
 from ipp_calc.core.money import total
 from ipp_calc.core.responses import Answer, AnswerValue, FilledSubmission
 from ipp_calc.core.trace import trace_json
@@ -365,3 +365,72 @@ def test_the_run_trace_does_not_depend_on_the_order_of_plans_or_table_rows(use_t
         return json.dumps(trace_json(run_year(inputs)))
 
     assert traced(plans, rows) == traced(plans[::-1], rows[::-1])
+
+
+# --------------------------------------------------------------------------- the whole program (RULES.md section 9)
+
+
+def _improving(ms: MeasureSet, number: int) -> MeasureSet:
+    """The tiny year with submission 2's measure 1.1 scored as an improvement on the previous
+    year's submission 1 measure 1.2 (RULES.md section 8), so the program's years are linked."""
+    sub = ms.submissions[2]
+    measures = [
+        mm.model_copy(
+            update={
+                "kind": "improvement",
+                "direction": "higher",
+                "baseline": BaselineRef(program_year=number - 1, submission=1, measure="1.2"),
+                "at_least": Decimal("0.1"),
+            }
+        )
+        if mm.id == "1.1"
+        else mm
+        for mm in sub.measures
+    ]
+    return replace(ms, submissions={**ms.submissions, 2: sub.model_copy(update={"measures": measures})})
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> list[YearInputs]:
+    """1–3 random years, numbered 1, 2, 3; plans come and go between years (each year draws its
+    own roster from the same ids), and a later tiny year takes baselines from the one before."""
+    out: list[YearInputs] = []
+    for number in range(1, draw(st.integers(1, 3)) + 1):
+        inputs = draw(years())
+        ms = inputs.ms
+        ms = replace(ms, program=ms.program.model_copy(update={"program_year": number}))
+        second = ms.submissions.get(2)
+        first_measure = second.measure("1.1") if second is not None else None
+        if number > 1 and first_measure is not None and first_measure.kind == "target" and draw(st.booleans()):
+            ms = _improving(ms, number)
+        filed = {k: replace(f, program_year=number) for k, f in inputs.filed.items()}
+        earlier = {(mcp, y.ms.year, s): f for y in out for (mcp, s), f in y.filed.items()}
+        known = frozenset((y.ms.year, s) for y in out for s in y.ms.submissions)
+        out.append(replace(inputs, ms=ms, filed=filed, earlier=earlier, earlier_known=known))
+    return out
+
+
+@PROPERTY
+@given(programs())
+def test_the_program_reconciles_to_the_cent_and_adds_up_per_plan(years_in: list[YearInputs]) -> None:
+    from ipp_calc.core.program import program_of
+
+    results = [run_year(inputs) for inputs in years_in]
+    program = program_of(results)
+    r = program.reconciliation
+    # Σ_years funding = Σ earned − Σ recouped + Σ pool awarded + Σ retained (RULES.md section 9)
+    assert r.funding == r.earned - r.recouped + r.pool_awarded + r.retained
+    assert r.balanced and program.to_json()["reconciliation"]["balanced"] is True
+    assert r.funding == total(y.ms.program.funding for y in results)
+    # the program adds the years up per plan, by plan id, and nothing else
+    assert program.totals.earned == r.earned and program.totals.recouped == r.recouped
+    assert program.totals.pool_award == r.pool_awarded
+    assert program.totals.total == r.earned - r.recouped + r.pool_awarded
+    for plan in program.plans:
+        present = {y.ms.year for y in results if any(s.mcp == plan.mcp for s in y.summary)}
+        assert set(plan.years) == present  # a plan absent in a year has no row there
+        assert set(plan.absent) == {y.ms.year for y in results} - present
+        for number, dollars in plan.by_year:
+            year = next(y for y in results if y.ms.year == number)
+            summary = next(s for s in year.summary if s.mcp == plan.mcp)
+            assert dollars.total == summary.total and dollars.max_allocation == summary.max_allocation

@@ -968,6 +968,77 @@ def elections(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+# ----------------------------------------------------------------------------- ipp program
+
+
+@app.command()
+def program(
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="A folder of program-year data folders: py1/, py2/, py3/ (e.g. examples)."),
+    ] = Path("."),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the program workbook (.xlsx: a Program sheet, then each year's sheets) or the output.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_measure_set_change: AllowChangeOpt = False,
+    jobs: JobsOpt = None,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Every program year under a folder: per plan and year, and the program's reconciliation."""
+    from ipp_calc.core.program import program_of
+    from ipp_calc.core.year import run_year
+    from ipp_calc.io.program_view import program_csv, program_tables
+    from ipp_calc.io.year_loader import default_jobs, load_program_inputs
+
+    loaded = load_program_inputs(
+        data,
+        measures_root(measures),
+        lambda year: load_measure_set(measures, year),
+        allow_measure_set_change=allow_measure_set_change,
+        jobs=jobs if jobs is not None else default_jobs(),
+    )
+    results = [run_year(year.inputs) for year in loaded]
+    result = program_of(results)
+    notes: list[str] = []
+    inputs: list[Path] = []
+    for year, computed in zip(loaded, results, strict=True):
+        number = computed.ms.year
+        notes += [f"PY{number}: {n}" for n in year_notes(computed.ms, year, computed)]
+        inputs += data_inputs(year.data.folder) + [Path(w) for w in year.workbooks]
+    text_output = output
+    if output is not None and output.suffix.lower() == ".xlsx":
+        from ipp_calc.io.output import check_output_path
+        from ipp_calc.io.program_report import write_program_report
+
+        check_output_path(output, inputs)
+        write_program_report(result, output, notes=notes, years=loaded)
+        text_output = None
+    status = "illustrative" if any(r.ms.illustrative for r in results) else "official"
+    document: dict[str, Any] = {**result.to_json(), "status": status, "notices": notes}
+    deliver(
+        format=format,
+        output=text_output,
+        inputs=inputs,
+        document=document,
+        tables=lambda: program_tables(result),
+        csv=program_csv(result),
+        notes=notes,
+    )
+    if output is not None and text_output is None:
+        notice(f"wrote the program workbook {output}")
+    for finding in result.findings:
+        sys.stderr.write(printable(f"finding: {finding}") + "\n")
+    if result.findings:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 # ----------------------------------------------------------------------------- ipp diff
 
 

@@ -323,3 +323,77 @@ def load_earlier_years(
             )
     found.raise_if_any()
     return EarlierYears(filed, frozenset(known), tuple(folders), tuple(notes))
+
+
+# --------------------------------------------------------------------------- the whole program
+
+
+def program_year_folders(root: Path) -> list[tuple[int, Path]]:
+    """The year data folders under ``root`` (``py1/``, ``py2/``, …), in year order."""
+    import re
+
+    found: list[tuple[int, Path]] = []
+    if not root.is_dir():
+        raise InputError(Finding("file-not-found", "no such folder", file=display_path(root)))
+    for path in sorted(root.iterdir()):
+        match = re.fullmatch(r"py(\d+)", path.name)
+        if match and path.is_dir() and (path / "plans.csv").is_file():
+            found.append((int(match.group(1)), path))
+    if not found:
+        raise InputError(
+            Finding(
+                "file-not-found",
+                "no program-year data folders here (py1/, py2/, … each with a plans.csv)",
+                file=display_path(root),
+            )
+        )
+    return sorted(found)
+
+
+def load_program_inputs(
+    root: Path,
+    measures_root: Path,
+    load_measures: Callable[[int], MeasureSet],
+    *,
+    allow_measure_set_change: bool = False,
+    jobs: int = 1,
+) -> list[LoadedYear]:
+    """Every year under ``root``, each read as ``ipp run`` reads it; an improvement measure's
+    earlier-year baselines come from the years already read here (RULES.md sections 8 and 9)."""
+    loaded: list[LoadedYear] = []
+    for number, folder in program_year_folders(root):
+        ms = load_measures(number)
+        filed = {(mcp, year.inputs.ms.year, sub): f for year in loaded for (mcp, sub), f in year.inputs.filed.items()}
+        known = frozenset((year.inputs.ms.year, n) for year in loaded for n in year.inputs.ms.submissions)
+        notes = tuple(
+            Finding(
+                "baseline-source",
+                f"baselines for PY{y} are read from the PY{y} folder of the program",
+                file=display_path(root),
+                severity="note",
+            )
+            for y in baseline_years(ms)
+            if any(year.inputs.ms.year == y for year in loaded)
+        ) + tuple(
+            Finding(
+                "baseline-source",
+                f"PY{y} is not in the program folder: PY{number}'s baselines for it come from each "
+                "workbook's Baseline column",
+                file=display_path(root),
+                severity="note",
+            )
+            for y in baseline_years(ms)
+            if not any(year.inputs.ms.year == y for year in loaded)
+        )
+        earlier = EarlierYears(filed, known, (), notes)
+        loaded.append(
+            load_year_inputs(
+                ms,
+                measures_root,
+                folder,
+                allow_measure_set_change=allow_measure_set_change,
+                jobs=jobs,
+                earlier=earlier,
+            )
+        )
+    return loaded
