@@ -559,6 +559,9 @@ def _responses_sheet(
             "Answer with": answer_hint(measure),
             BASELINE: _cell_value(baseline),
         }
+        if measure.needs_baseline:
+            known = baseline if isinstance(baseline, Decimal) else None
+            values["Answer with"] = f"{values['Answer with']}; {reach_hint(measure, known)}"
         sheet.heights[number - 1] = max(_height(str(values[name] or ""), _WIDTHS[name]) for name in _WRAPPED)
         table.append((tuple(values[n] if n == "Points" else neutralise(values[n]) for n in columns), row_looks))
         validations.add(measure, f"{RESPONSE_COLUMN}{number}")
@@ -697,6 +700,26 @@ def improvement_hint(measure: Measure) -> str:
     else:
         need = "tiers at " + ", ".join(bar(t.at_least) for t in measure.tiers or [])
     return f"compared with your value for {where} (the Baseline): {need}"
+
+
+def reach_hint(measure: Measure, baseline: Decimal | None) -> str:
+    """What the plan must reach, given its baseline (RULES.md section 8), in words."""
+    if baseline is None:
+        return "no baseline is known yet: without one the measure is not met"
+    lower = measure.direction == "lower"
+
+    def reach(at_least: Decimal | None) -> str:
+        at = at_least if at_least is not None else Decimal(0)
+        if measure.relative and baseline == 0:
+            return "0 (it can only stay at 0)" if lower else "more than 0"
+        step = baseline * at if measure.relative else at
+        goal = max(baseline - step, Decimal(0)) if lower else baseline + step
+        return f"{'at most' if lower else 'at least'} {_number(goal)}"
+
+    if measure.kind == "improvement":
+        return f"baseline {_number(baseline)}: reach {reach(measure.at_least)}"
+    tiers = "; ".join(f"tier {i} {reach(t.at_least)}" for i, t in enumerate(measure.tiers or [], start=1))
+    return f"baseline {_number(baseline)}: {tiers}"
 
 
 def points_formula(measure: Measure, row: int, *, target_known: bool) -> str | None:
