@@ -185,6 +185,8 @@ def test_the_template_shows_the_baseline_and_what_to_reach_and_scoring_reads_it_
             EXAMPLES / "py2",
             "--mcp",
             "heron-creek-care",
+            "--from",
+            EXAMPLES / "py2" / "submissions" / "heron-creek-care-submission-3.xlsx",
             "-o",
             path,
         ]
