@@ -47,14 +47,15 @@ MEASURES_PY1 = REPO / "measures" / "py1"
 DEFAULT_OUT = HERE / "out"
 
 SEED = 2022
-YEARS = {"statewide": 25, "10x": 250}  # name → MCPs (over California's 58 counties)
+YEARS = {"statewide": 25, "10x": 250, "30x": 750}  # name → MCPs (over California's 58 counties)
 
-#: The targets of the issue: (ratio key, limit, label).
+#: The goals of issue 18: (ratio key, limit, label).
 TARGETS: tuple[tuple[str, float, str], ...] = (
-    ("run_vs_openpyxl", 1.25, "`ipp run` statewide ÷ openpyxl read-only floor"),
-    ("run_vs_calamine", 2.0, "`ipp run` statewide ÷ calamine floor (stretch)"),
-    ("scale_10x", 11.0, "`ipp run` 10× ÷ statewide"),
-    ("rss_10x_mb", 250.0, "`ipp run` 10× peak RSS, MB (largest process)"),
+    ("run_vs_physical", 3.0, "`ipp run` statewide ÷ physical floor"),
+    ("run_vs_physical_stretch", 2.0, "`ipp run` statewide ÷ physical floor (stretch)"),
+    ("score_vs_baseline", 0.5, "`ipp score` largest workbook ÷ the same on the baseline"),
+    ("scale_30x_10x", 3.15, "`ipp run` 30× ÷ 10× (linear within 5 %)"),
+    ("rss_30x_mb", 200.0, "`ipp run` 30× peak RSS, MB (largest process)"),
     ("help_s", 0.4, "`ipp --help`, s"),
     ("check_s", 0.4, "`ipp check`, s"),
 )
@@ -62,61 +63,9 @@ TARGETS: tuple[tuple[str, float, str], ...] = (
 MB = 1024 * 1024
 
 # --------------------------------------------------------------------------- floor workers
-# Run as `python bench/run.py --floor-worker READER DIR`: a fresh process per measurement, which
-# prints one JSON line (workbooks, cells, non-empty values, in-process seconds).
+# bench/floor.py, run as a fresh process per measurement: it imports nothing of this script.
 
-
-def _floor_openpyxl(paths: Sequence[Path]) -> tuple[int, int]:
-    import warnings
-
-    from openpyxl import load_workbook
-
-    cells = values = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for path in paths:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-            try:
-                for sheet in workbook.worksheets:
-                    for row in sheet.iter_rows(values_only=True):
-                        cells += len(row)
-                        values += sum(1 for v in row if v is not None and v != "")
-            finally:
-                workbook.close()
-    return cells, values
-
-
-def _floor_calamine(paths: Sequence[Path]) -> tuple[int, int]:
-    from python_calamine import CalamineWorkbook
-
-    cells = values = 0
-    for path in paths:
-        workbook = CalamineWorkbook.from_path(str(path))
-        for name in workbook.sheet_names:
-            for row in workbook.get_sheet_by_name(name).to_python():
-                cells += len(row)
-                values += sum(1 for v in row if v is not None and v != "")
-    return cells, values
-
-
-FLOORS: dict[str, Callable[[Sequence[Path]], tuple[int, int]]] = {
-    "openpyxl": _floor_openpyxl,
-    "calamine": _floor_calamine,
-}
-
-
-def floor_worker(reader: str, data: Path) -> int:
-    paths = sorted((data / "submissions").glob("*.xlsx"))
-    # The import is the reader's, so it counts in the whole-process figure but not in-process.
-    if reader == "openpyxl":
-        import openpyxl  # noqa: F401
-    else:
-        import python_calamine  # noqa: F401
-    start = time.perf_counter()
-    cells, values = FLOORS[reader](paths)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"workbooks": len(paths), "cells": cells, "values": values, "seconds": seconds}))
-    return 0
+FLOOR = HERE / "floor.py"
 
 
 # --------------------------------------------------------------------------- measuring a process
@@ -374,12 +323,19 @@ class Bench:
         self.ipp = ipp_command()
         self.jobs = args.jobs
         self.notes: list[str] = []
+        self.baseline_env: dict[str, str] | None = None
+        if args.baseline is not None:
+            self.baseline_env = {**self.env, "PYTHONPATH": str(args.baseline.resolve())}
+            # its own bytecode cache: the same module paths must not share compiled files
+            self.baseline_env["PYTHONPYCACHEPREFIX"] = str(out / "pycache-baseline")
 
     def log(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    def floor(self, reader: str, data: Path, series: Series) -> None:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--floor-worker", reader, str(data)]
+    def floor(self, reader: str, data: Path, series: Series, cells: Path | None = None) -> None:
+        cmd = [sys.executable, str(FLOOR), reader, str(data)]
+        if cells is not None:
+            cmd += ["--write", str(cells), str(self.tmp / f"floor-{data.name}.xlsx")]
         sample = run_process(cmd, env=self.env, cwd=self.tmp)
         if sample.returncode != 0:
             series.failed = f"exit {sample.returncode}: {last_line(sample.stderr)}"
@@ -387,14 +343,17 @@ class Bench:
         series.samples.append(sample)
         series.extra.append(json.loads(sample.stdout.strip().splitlines()[-1]))
 
-    def ipp_run(self, data: Path, name: str, fmt: str, series: Series) -> None:
+    def ipp_run(self, data: Path, name: str, fmt: str, series: Series, *, baseline: bool = False) -> None:
         if fmt == "xlsx":
             args = ["-o", str(self.tmp / f"report-{name}.xlsx")]
         else:
             args = ["--format", "json", "-o", str(self.tmp / f"report-{name}.json")]
         jobs = ["--jobs", str(self.jobs)] if self.jobs else []
-        cmd = [*self.ipp, "run", "--year", "1", "--data", str(data), *jobs, *args]
-        sample = run_process(cmd, env=self.env, cwd=self.tmp, tree=True)
+        ipp, env = self.ipp, self.env
+        if baseline and self.baseline_env is not None:
+            ipp, env = [sys.executable, "-m", "ipp_calc"], self.baseline_env
+        cmd = [*ipp, "run", "--year", "1", "--data", str(data), *jobs, *args]
+        sample = run_process(cmd, env=env, cwd=self.tmp, tree=True)
         if sample.returncode not in (0, 1):  # 1: the year ran and has findings (FORMATS.md)
             series.failed = f"exit {sample.returncode}: {last_line(sample.stderr)}"
             return
@@ -402,29 +361,83 @@ class Bench:
             series.note = "exit 1 (the year has findings; it ran to the end)"
         series.samples.append(sample)
 
-    def startup(self, args: list[str], series: Series) -> None:
-        sample = run_process([*self.ipp, *args], env=self.env, cwd=REPO)
-        if sample.returncode != 0:
+    def command(self, args: list[str], series: Series, *, baseline: bool = False, remove: Path | None = None) -> None:
+        """One whole ``ipp`` process (``baseline``: the baseline's source tree instead)."""
+        ipp, env = self.ipp, self.env
+        if baseline:
+            assert self.baseline_env is not None
+            ipp, env = [sys.executable, "-m", "ipp_calc"], self.baseline_env
+        if remove is not None:
+            remove.unlink(missing_ok=True)  # ipp template refuses to overwrite a workbook
+        sample = run_process([*ipp, *args], env=env, cwd=REPO)
+        if sample.returncode not in (0, 1):
             series.failed = f"exit {sample.returncode}: {last_line(sample.stderr)}"
             return
         series.samples.append(sample)
 
+    def startup(self, args: list[str], series: Series) -> None:
+        self.command(args, series)
+
+    def report_cells(self, data: Path, name: str) -> Path | None:
+        """An untimed ``ipp run -o report.xlsx`` (also the warm-up), and its cells as JSON for the
+        physical floor to write."""
+        probe = Series()
+        self.ipp_run(data, f"cells-{name}", "xlsx", probe)
+        if probe.failed or not has_calamine():
+            return None
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(self.tmp / f"report-cells-{name}.xlsx"))
+        sheets = [[title, workbook.get_sheet_by_name(title).to_python()] for title in workbook.sheet_names]
+        path = self.tmp / f"cells-{name}.json"
+        path.write_text(json.dumps(sheets, default=str), encoding="utf-8")
+        return path
+
     def measure_year(self, name: str, data: Path, repeat: int, formats: list[str]) -> dict[str, Series]:
         """Interleaved repetitions of the floors and ``ipp run`` on one year."""
-        results: dict[str, Series] = {"openpyxl": Series(), "calamine": Series()}
+        results: dict[str, Series] = {"openpyxl": Series(), "calamine": Series(), "physical": Series()}
         for fmt in formats:
             results[f"run-{fmt}"] = Series()
+        statewide = name == "statewide"
+        if statewide:
+            results["score"], results["template"] = Series(), Series()
+            if self.baseline_env is not None:
+                results["score-baseline"], results["run-baseline"] = Series(), Series()
+        cells = self.report_cells(data, name)
         if not has_calamine():
-            results["calamine"].failed = "python-calamine is not installed (pip install -e '.[bench]')"
+            results["calamine"].failed = "python-calamine is not installed"
+        if cells is None:
+            results["physical"].failed = "no report to take the cells from"
+        largest = max((data / "submissions").glob("*.xlsx"), key=lambda p: (p.stat().st_size, p.name))
+        mcp = largest.name.rsplit("-submission-", 1)[0]
+        score = ["score", str(largest), "--data", str(data)]
+        template_out = self.tmp / "template.xlsx"
+        template = ["template", "-y", "1", "-s", "2", "--mcp", mcp, "--data", str(data), "-o", str(template_out)]
+        if statewide:
+            self.notes.append(f"`ipp score` and `ipp template` rows: {largest.name} (the largest workbook), MCP {mcp}")
+            # Untimed warm-up of these commands (and of the baseline: its bytecode cache is its own).
+            self.command(score, Series())
+            self.command(template, Series(), remove=template_out)
+            if self.baseline_env is not None:
+                self.command(score, Series(), baseline=True)
+                self.ipp_run(data, f"{name}-baseline", "xlsx", Series(), baseline=True)
         for rep in range(repeat):
             self.log(f"  {name}: repetition {rep + 1}/{repeat}")
             for reader in ("openpyxl", "calamine"):
                 if not results[reader].failed:
                     self.floor(reader, data, results[reader])
+            if not results["physical"].failed:
+                self.floor("calamine", data, results["physical"], cells)
             for fmt in formats:
                 series = results[f"run-{fmt}"]
                 if not series.failed:
                     self.ipp_run(data, name, fmt, series)
+            if statewide:
+                self.command(score, results["score"])
+                self.command(template, results["template"], remove=template_out)
+                if self.baseline_env is not None:
+                    self.command(score, results["score-baseline"], baseline=True)
+                    self.ipp_run(data, f"{name}-baseline", "xlsx", results["run-baseline"], baseline=True)
         return results
 
     def check_xlsx(self, data: Path) -> list[str]:
@@ -535,31 +548,35 @@ def render(
     took: float,
     generated: list[str],
 ) -> str:
+    names = list(years)
+    heads = {"statewide": "statewide", "10x": "10×", "30x": "30×"}
     state = years.get("statewide")
-    tenx = years.get("10x")
     jobs = bench.jobs or "default, 1"
 
     def get(year: dict[str, Series] | None, key: str) -> Series | None:
         return None if year is None else year.get(key)
 
     def row(label: str, cell: Callable[[dict[str, Series] | None], str]) -> str:
-        return f"| {label} | {cell(state)} | {cell(tenx) if tenx is not None else 'not run (--quick)'} |"
+        return "| " + " | ".join([label, *(cell(years[n]) for n in names)]) + " |"
+
+    def once(label: str, value: str) -> str:
+        return "| " + " | ".join([label, value, *("—" for _ in names[1:])]) + " |"
 
     lines = [
         f"Machine: {machine}",
         "",
-        "| measurement | statewide | 10× |",
-        "|---|---|---|",
-        row("MCPs", lambda y: "25" if y is state else "250"),
+        "| measurement | " + " | ".join(heads[n] for n in names) + " |",
+        "|---|" + "---|" * len(names),
+        row("MCPs", lambda y: str(YEARS[next(n for n in names if years[n] is y)])),
         row("read by each floor", fmt_cells),
+        row("floor: python-calamine read, whole process", lambda y: fmt_s(get(y, "calamine"))),
+        row("floor: python-calamine read, in-process reading only", lambda y: fmt_in_process(get(y, "calamine"))),
+        row(
+            "**physical floor**: calamine read + minimal .xlsx of the report's cells + fsync",
+            lambda y: fmt_s(get(y, "physical")),
+        ),
+        row("floor: openpyxl `read_only` read, whole process", lambda y: fmt_s(get(y, "openpyxl"))),
     ]
-    for reader, label in (("openpyxl", "openpyxl `read_only`"), ("calamine", "python-calamine")):
-        lines += [
-            row(f"floor: {label}, whole process", lambda y, r=reader: fmt_s(get(y, r))),
-            row(f"floor: {label}, in-process reading only", lambda y, r=reader: fmt_in_process(get(y, r))),
-            row(f"floor: {label}, CPU (user+sys)", lambda y, r=reader: fmt_cpu(get(y, r))),
-            row(f"floor: {label}, peak RSS", lambda y, r=reader: fmt_rss(get(y, r))),
-        ]
     for fmt in formats:
         what = "-o report.xlsx" if fmt == "xlsx" else "--format json -o out.json"
         key = f"run-{fmt}"
@@ -569,27 +586,36 @@ def render(
             row(f"`ipp run {what}`, peak RSS (largest process)", lambda y, k=key: fmt_rss(get(y, k))),
             row(f"`ipp run {what}`, peak memory (tree: summed PSS, sampled)", lambda y, k=key: fmt_tree(get(y, k))),
         ]
+    for key, label in (
+        ("score", "`ipp score` of the largest workbook (tables)"),
+        ("template", "`ipp template` for that plan, submission 2"),
+        ("score-baseline", "baseline: `ipp score`, the same"),
+        ("run-baseline", "baseline: `ipp run -o report.xlsx`"),
+    ):
+        series = get(state, key)
+        if series is not None:
+            lines.append(once(f"{label}, wall", fmt_s(series)))
+            lines.append(once(f"{label}, CPU (user+sys)", fmt_cpu(series)))
     for key, label in (("help", "`ipp --help`"), ("check", "`ipp check`")):
         series = startup.get(key)
-        lines.append(f"| {label}, wall | {fmt_s(series)} | — |")
-        lines.append(f"| {label}, CPU (user+sys) | {fmt_cpu(series)} | — |")
-        lines.append(f"| {label}, peak RSS | {fmt_rss(series)} | — |")
+        lines.append(once(f"{label}, wall", fmt_s(series)))
 
     run_key = f"run-{formats[0]}"
-    run_label = "`ipp run`" + (" (JSON, no report workbook)" if formats[0] == "json" else "")
-    run_state, run_tenx = get(state, run_key), get(tenx, run_key)
+    run = {n: get(years[n], run_key) for n in names}
+    run_state = run.get("statewide")
+    physical = ratio(run_state, get(state, "physical"))
     values: dict[str, float | None] = {
-        "run_vs_openpyxl": ratio(run_state, get(state, "openpyxl")),
-        "run_vs_calamine": ratio(run_state, get(state, "calamine")),
-        "scale_10x": ratio(run_tenx, run_state),
-        "rss_10x_mb": None if run_tenx is None or not run_tenx.samples else run_tenx.maxrss / MB,
+        "run_vs_physical": physical,
+        "run_vs_physical_stretch": physical,
+        "score_vs_baseline": ratio(get(state, "score"), get(state, "score-baseline")),
+        "scale_30x_10x": ratio(run.get("30x"), run.get("10x")),
+        "rss_30x_mb": None if run.get("30x") is None or not run["30x"].samples else run["30x"].maxrss / MB,
         "help_s": None if not startup.get("help") or not startup["help"].samples else startup["help"].wall,
         "check_s": None if not startup.get("check") or not startup["check"].samples else startup["check"].wall,
     }
-    lines += ["", "| ratio / target | value | target | result |", "|---|---|---|---|"]
+    lines += ["", "| ratio / goal | value | goal | result |", "|---|---|---|---|"]
     for key, limit, label in TARGETS:
         value = values[key]
-        label = label.replace("`ipp run`", run_label)
         unit = "" if key.endswith(("_s", "_mb")) else "×"
         if value is None:
             shown = "—"
@@ -601,29 +627,34 @@ def render(
             shown = f"{value:.2f}{unit}"
         verdict = "n/a" if value is None else ("PASS" if value <= limit else "MISS")
         lines.append(f"| {label} | {shown} | ≤ {limit:g}{unit} | {verdict} |")
-    info = [
-        ("`ipp run` 10× ÷ openpyxl floor 10× (info)", ratio(run_tenx, get(tenx, "openpyxl"))),
-        ("`ipp run` 10× ÷ calamine floor 10× (info)", ratio(run_tenx, get(tenx, "calamine"))),
-        ("openpyxl floor ÷ calamine floor, statewide (info)", ratio(get(state, "openpyxl"), get(state, "calamine"))),
-        ("`ipp run` statewide ÷ openpyxl floor, by CPU time (info)", cpu_ratio(run_state, get(state, "openpyxl"))),
-        ("`ipp run` 10× ÷ statewide, by CPU time (info)", cpu_ratio(run_tenx, run_state)),
+    info: list[tuple[str, float | None]] = [
+        ("`ipp run` statewide ÷ calamine read floor (info)", ratio(run_state, get(state, "calamine"))),
+        ("`ipp run` statewide ÷ openpyxl read floor (info)", ratio(run_state, get(state, "openpyxl"))),
+        ("`ipp run` statewide ÷ physical floor, by CPU time (info)", cpu_ratio(run_state, get(state, "physical"))),
+        ("`ipp run` statewide ÷ baseline `ipp run` (info)", ratio(run_state, get(state, "run-baseline"))),
+        ("`ipp score` ÷ baseline, by CPU time (info)", cpu_ratio(get(state, "score"), get(state, "score-baseline"))),
+        ("`ipp run` 10× ÷ statewide (info)", ratio(run.get("10x"), run_state)),
+        ("`ipp run` 30× ÷ 10×, by CPU time (info)", cpu_ratio(run.get("30x"), run.get("10x"))),
     ]
-    if "json" in formats and "xlsx" in formats:
+    for n in names[1:]:
         info.append(
-            ("`ipp run -o report.xlsx` ÷ `--format json`, statewide (info)", ratio(run_state, get(state, "run-json")))
+            (f"`ipp run` {heads[n]} ÷ physical floor {heads[n]} (info)", ratio(run[n], get(years[n], "physical")))
         )
     for label, value in info:
         if value is not None:
             lines.append(f"| {label} | {value:.2f}× | | |")
 
-    repeat, repeat_10x = bench.args.repeat, bench.args.repeat_10x
+    repeat, repeat_big = bench.args.repeat, bench.args.repeat_10x
     lines += [
         "",
-        f"Median of {repeat} repetitions (10×: {repeat_10x}), interleaved; (min–max) of the wall times in parentheses. "
-        "Whole-process figures include interpreter start-up and imports; ratios use whole-process wall times.",
+        f"Median of {repeat} repetitions (10× and 30×: {repeat_big}), interleaved; (min–max) of the wall times in "
+        "parentheses. Whole-process figures include interpreter start-up and imports; ratios use whole-process "
+        "wall times.",
         f"Bytecode cache for the children: {'off (inherited environment)' if bench.args.no_bytecode_cache else 'on'}."
         f" Data: {'; '.join(generated)}. Bench took {took:.0f} s.",
     ]
+    if bench.args.baseline is not None:
+        lines.append(f"Baseline: the source tree {bench.args.baseline} (run as `python -m ipp_calc` with PYTHONPATH).")
     if hasattr(os, "getloadavg"):
         lines.append(
             "Load average at the end: {:.2f} {:.2f} {:.2f} (other work on the machine inflates wall times;"
@@ -646,14 +677,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cache and results folder (default bench/out)")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the example years even if cached")
     parser.add_argument("--repeat", type=int, default=None, help="repetitions, median reported (default 5)")
-    parser.add_argument("--repeat-10x", type=int, default=None, help="repetitions of the 10× year (default 3)")
-    parser.add_argument("--quick", action="store_true", help="3 repetitions, skip the 10× year")
+    parser.add_argument("--repeat-10x", type=int, default=None, help="repetitions of the 10× and 30× years (default 3)")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions, statewide only")
+    parser.add_argument("--no-30x", action="store_true", help="skip the 30× year (750 MCPs)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a src/ folder of another ipp-calc version (e.g. `git archive REV src | tar -x -C DIR`) timed beside",
+    )
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs N to ipp run (default: ipp's own)")
     parser.add_argument("--json", action="store_true", help="also time `ipp run --format json -o out.json`")
     parser.add_argument(
         "--no-bytecode-cache", action="store_true", help="run the children in the inherited environment as is"
     )
-    parser.add_argument("--floor-worker", nargs=2, metavar=("READER", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat is None:
         args.repeat = 3 if args.quick else 5
@@ -666,10 +703,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    if args.floor_worker:
-        reader, folder = args.floor_worker
-        return floor_worker(reader, Path(folder))
-
     started_at, started = datetime.now(), time.perf_counter()
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -678,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.log(f"machine: {machine}")
     bench.log(f"ipp: {' '.join(bench.ipp)}")
 
-    names = ["statewide"] if args.quick else ["statewide", "10x"]
+    names = ["statewide"] if args.quick else ["statewide", "10x"] if args.no_30x else ["statewide", "10x", "30x"]
     folders: dict[str, Path] = {}
     generated: list[str] = []
     for name in names:

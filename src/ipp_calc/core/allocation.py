@@ -250,11 +250,28 @@ class Allocation:
     def cell(self, mcp: str, county: str, payment: int, area: int) -> Cell | None:
         return self._index.get((mcp, county, payment, area))
 
+    @cached_property
+    def _plan_index(self) -> dict[str, PlanAllocation]:
+        return {p.mcp: p for p in self.plans}
+
+    @cached_property
+    def _county_index(self) -> dict[str, tuple[str, ...]]:
+        counties: dict[str, set[str]] = {}
+        for c in self.cells:
+            counties.setdefault(c.mcp, set()).add(c.county)
+        return {mcp: tuple(sorted(names)) for mcp, names in counties.items()}
+
+    @cached_property
+    def payments(self) -> tuple[int, ...]:
+        """Every payment that has a cell, in order."""
+        return tuple(sorted({c.payment for c in self.cells}))
+
     def plan(self, mcp: str) -> PlanAllocation | None:
-        return next((p for p in self.plans if p.mcp == mcp), None)
+        # Indexed once: called per plan, a scan per call made a statewide year quadratic.
+        return self._plan_index.get(mcp)
 
     def counties(self, mcp: str) -> list[str]:
-        return sorted({c.county for c in self.cells if c.mcp == mcp})
+        return list(self._county_index.get(mcp, ()))
 
     @property
     def mcps(self) -> list[str]:

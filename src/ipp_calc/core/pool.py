@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from ipp_calc.core.allocation import Allocation, community_supports_offered
@@ -108,8 +109,12 @@ class PoolResult:
     def awarded(self) -> Decimal:
         return total(p.award for p in self.plans)
 
+    @cached_property
+    def _plan_index(self) -> dict[str, PoolPlan]:
+        return {p.mcp: p for p in self.plans}
+
     def plan(self, mcp: str) -> PoolPlan | None:
-        return next((p for p in self.plans if p.mcp == mcp), None)
+        return self._plan_index.get(mcp)  # indexed once: called per plan
 
     def to_json(self) -> dict[str, Any]:
         return {

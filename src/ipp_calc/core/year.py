@@ -187,8 +187,11 @@ def run_year(inputs: YearInputs) -> YearResult:
     earlier_by_mcp: dict[str, dict[tuple[int, int], FilledSubmission]] = defaultdict(dict)
     for (who, earlier_year, earlier_number), before in inputs.earlier.items():
         earlier_by_mcp[who][(earlier_year, earlier_number)] = before
+    plan_counties: dict[str, list[str]] = defaultdict(list)
+    for row in inputs.plans:
+        plan_counties[row.mcp].append(row.county)
     for mcp in allocation.mcps:
-        counties = tuple(sorted(r.county for r in inputs.plans if r.mcp == mcp))
+        counties = tuple(sorted(plan_counties[mcp]))
         mine = all_targets.get(mcp, {}) if all_targets is not None else None
         earlier = dict(earlier_by_mcp.get(mcp, {}))
         for number in sorted(ms.submissions):
@@ -242,7 +245,7 @@ def _summary(allocation: Allocation, scores: Sequence[ScoreResult], pool: PoolRe
         breaches.append(
             f"earned ${earned:,.2f} exceeds 5% of capitation (${capitation * FIVE_PERCENT:,.2f}); 42 CFR 438.6(b)(2)"
         )
-    payments = sorted({c.payment for c in allocation.cells})
+    payments = allocation.payments
     return PlanSummary(
         mcp=mcp,
         counties=len(allocation.counties(mcp)),

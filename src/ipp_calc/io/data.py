@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ TABLE_COLUMNS = ("mcp", "county", "amount")
 TARGET_COLUMNS = ("mcp", "county", "measure", "target")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DataFolder:
     """Everything read from a data folder, plus the files it came from (for the Sources sheet)."""
 
@@ -46,8 +47,15 @@ class DataFolder:
     def mcps(self) -> list[str]:
         return sorted({r.mcp for r in self.plans})
 
+    @cached_property
+    def _counties(self) -> dict[str, tuple[str, ...]]:
+        by_mcp: dict[str, list[str]] = {}
+        for r in self.plans:
+            by_mcp.setdefault(r.mcp, []).append(r.county)
+        return {mcp: tuple(sorted(counties)) for mcp, counties in by_mcp.items()}
+
     def counties(self, mcp: str) -> list[str]:
-        return sorted(r.county for r in self.plans if r.mcp == mcp)
+        return list(self._counties.get(mcp, ()))  # indexed once (no slots, so it can be cached)
 
 
 # --------------------------------------------------------------------------- CSV

@@ -27,11 +27,13 @@ a real parse) to find formulas without a saved ``<v>``: cheap, and only when it 
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 import os
 import posixpath
 import re
+import sys
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -206,9 +208,17 @@ def check_archive(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
 
 
 def require_defusedxml() -> None:
-    """openpyxl must parse through defusedxml: the second line of defence after the scan."""
-    from openpyxl.xml import DEFUSEDXML
+    """XML is parsed through defusedxml only: the second line of defence after the scan.
 
+    openpyxl reports whether it uses defusedxml; asking it means importing openpyxl (~50 ms), so
+    where openpyxl is not loaded (the calamine path never needs it) the question is whether
+    defusedxml itself is installed, which is what openpyxl's answer depends on.
+    """
+    openpyxl_xml = sys.modules.get("openpyxl.xml")
+    if openpyxl_xml is not None or os.environ.get("IPP_READER") == "openpyxl" or _calamine() is None:
+        from openpyxl.xml import DEFUSEDXML
+    else:
+        DEFUSEDXML = importlib.util.find_spec("defusedxml") is not None
     if not DEFUSEDXML:
         raise InputError(
             Finding(
