@@ -102,11 +102,12 @@ def measures_root(measures: Path | None) -> Path:
 
 def emit(text: str, output: Path | None, inputs: list[Path] | None = None) -> None:
     """Print ``text`` or write it atomically to ``output`` (never over an input file)."""
-    if output is None:
+    from ipp_calc.io.output import check_output_path, is_stdout, write_text
+
+    if output is None or is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ipp_calc.io.output import check_output_path, write_text
 
     check_output_path(output, inputs or [])
     write_text(output, text)
@@ -317,6 +318,9 @@ def template(
         Path | None,
         typer.Option("--from", help="Prepopulate responses and notes from an earlier workbook of the same plan."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the -o file if it exists (it may be a filled workbook).")
+    ] = False,
     measures: MeasuresOpt = None,
 ) -> None:
     """A blank reporting template from the measure set (Cover, Responses, Instructions)."""
@@ -371,9 +375,11 @@ def template(
             county_list,
             display=str(previous),
         )
-    from ipp_calc.io.output import check_output_path
+    from ipp_calc.io.output import check_output_path, refuse_existing
 
-    check_output_path(output, inputs)
+    check_output_path(output, inputs, data=data)
+    if not force:
+        refuse_existing(output)
     write_template(ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation)
     typer.echo(
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
@@ -791,7 +797,7 @@ def explain(
     else:
         steps = trace_plan(result, mcp, FOR_PEOPLE)
         steps = for_county(steps, county) if county is not None else steps
-        text = "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps, county)
+        text = explain_text(mcp, steps, county, notes=notes)
     emit(text, output, data_inputs(data) + [Path(w) for w in loaded.workbooks])
 
 
@@ -1265,7 +1271,9 @@ def _report_usage(exc: Exception, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with the contract's code; never show a traceback unless --debug."""
     from ipp_calc.errors import InputError
+    from ipp_calc.io.terminal import degrade_gracefully
 
+    degrade_gracefully()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("IPP_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]

@@ -27,6 +27,8 @@ ERROR_CODES: Mapping[str, str] = {
     "usage": "The command line asks for something impossible (an unknown year, an option clash).",
     "output-is-input": "-o names a file that the command reads; it would be overwritten.",
     "output-unwritable": "The output file cannot be written.",
+    "output-exists": "ipp template -o names a file that exists (perhaps a filled workbook); --force replaces it.",
+    "output-in-submissions": "-o points inside the data folder's submissions/, which every run of the year reads.",
     # YAML
     "yaml-syntax": "The YAML cannot be parsed.",
     "yaml-tab": "A tab character is used for indentation or inside a value; YAML forbids tabs there.",

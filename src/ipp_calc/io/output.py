@@ -1,8 +1,11 @@
-"""Writing results: JSON and CSV text, and atomic files that are never half-written.
+"""Writing results: JSON and CSV text, and outputs that are never half-written nor misplaced.
 
 Why atomic: analysts overwrite last week's report with this week's; a crash, a full disk or a
 kill in the middle must leave last week's file (or none), never a truncated one. So every output
-goes to a temporary file in the same folder, is flushed and fsynced, then ``os.replace``d.
+to a regular file goes to a temporary file in the same folder, is flushed and fsynced, then
+``os.replace``d. Why not always: a rename over ``/dev/null`` or a named pipe (as root, in CI and
+containers) swaps the machine's device for a file, and one over a symlink breaks the link; those
+are written in place (see :func:`atomic_write`), ``-o -`` is standard output.
 
 Why neutralise: a CSV or workbook cell that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF
 is run as a formula by spreadsheet programs (CSV injection); text from MCPs' workbooks ends up in
@@ -18,6 +21,8 @@ import json
 import os
 import secrets
 import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -58,8 +63,11 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def check_output_path(output: Path, inputs: Iterable[Path]) -> None:
-    """Refuse ``-o`` pointing at a file the command reads: it would destroy an input."""
+def check_output_path(output: Path, inputs: Iterable[Path], *, data: Path | None = None) -> None:
+    """Refuse ``-o`` pointing at a file the command reads (it would destroy an input), at a folder,
+    or inside the data folder's ``submissions/`` (every later run of the year would read it)."""
+    if is_stdout(output):
+        return
     try:
         target = output.resolve()
     except OSError:
@@ -72,19 +80,86 @@ def check_output_path(output: Path, inputs: Iterable[Path]) -> None:
                 )
         except OSError:
             continue
+    if _in_submissions(target, data):
+        raise InputError(
+            Finding(
+                "output-in-submissions",
+                "is inside a data folder's submissions/, which every later run of the year reads; "
+                "write it somewhere else",
+                file=str(output),
+            )
+        )
     if output.is_dir():
         raise InputError(Finding("output-unwritable", "is a folder; -o needs a file name", file=str(output)))
 
 
+def _in_submissions(target: Path, data: Path | None) -> bool:
+    """Whether ``target`` lies in ``data``'s ``submissions/``, or in any ``submissions/`` folder
+    beside a ``plans.csv`` (a data folder, even when this command was not given it)."""
+    with contextlib.suppress(OSError):
+        if data is not None:
+            submissions = (data / "submissions").resolve()
+            if target == submissions or submissions in target.parents:
+                return True
+        for folder in target.parents:
+            if folder.name == "submissions" and (folder.parent / "plans.csv").is_file():
+                return True
+    return False
+
+
+def refuse_existing(output: Path) -> None:
+    """Refuse to replace an existing regular file (or a link to one): for ``ipp template``, whose
+    ``-o`` may well name last month's filled workbook. Devices, FIFOs and ``-`` hold no file."""
+    if is_stdout(output):
+        return
+    with contextlib.suppress(OSError):
+        if output.is_file():
+            raise InputError(
+                Finding(
+                    "output-exists", "exists (perhaps a filled workbook); add --force to replace it", file=str(output)
+                )
+            )
+
+
+def is_stdout(output: Path | str) -> bool:
+    """``-o -`` means standard output, as for every Unix tool (never a file named ``-``)."""
+    return str(output) == "-"
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` through a temporary file in the same folder, fsync it, then ``os.replace`` it.
+    """Write ``path`` so that it is never half-written and never replaced by the wrong kind of file.
+
+    What ``path`` names decides how:
+
+    * nothing yet, or a regular file: written to a temporary file in the same folder, fsynced, then
+      ``os.replace``d, so a failure or a kill leaves the old file (or none);
+    * a symlink: the same, at the file it points to; the link stays a link;
+    * a device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe): written in place, after the
+      whole content has been made in a temporary file, because replacing ``/dev/null`` with a file
+      (which root may do) breaks the machine;
+    * ``-``: standard output;
+    * anything else (a folder, a socket): refused.
 
     The slow part (``write``) goes into a file that has no name (``O_TMPFILE``, or one unlinked as
     soon as it is made), so a failure *or a kill* leaves nothing behind. Only then does the content
     get a hidden name beside the target (a link, or a copy where the file system cannot link), is
     fsynced and replaces the target: the old file (or none) until that instant, the new one after.
     """
-    folder = path.parent if str(path.parent) else Path(".")
+    if is_stdout(path):
+        _write_in_place(None, write, path)
+        return
+    real = _resolved(path)
+    kind = _kind(real)
+    if kind == "special":
+        _write_in_place(real, write, path)
+        return
+    if kind == "other":
+        raise InputError(
+            Finding(
+                "output-unwritable", "is not a regular file, a device or a FIFO; -o cannot write it", file=str(path)
+            )
+        )
+    folder = real.parent if str(real.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(Finding("output-unwritable", "its folder does not exist", file=str(path)))
     try:
@@ -96,9 +171,51 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-            _publish(stream, linkable, path, folder)
+            _publish(stream, linkable, real, folder)
     except OSError as exc:  # a full disk, a read-only folder: bad circumstances, not a bug
         raise InputError(Finding("output-unwritable", exc.strerror or str(exc), file=str(path))) from None
+
+
+def _resolved(path: Path) -> Path:
+    """The file a symlink (or a chain of them) ends at, even when that file does not exist yet."""
+    if not path.is_symlink():
+        return path
+    return Path(os.path.realpath(path))
+
+
+def _kind(path: Path) -> str:
+    """``new``, ``regular``, ``special`` (a character or block device, a FIFO) or ``other``."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "new"
+    except OSError:
+        return "new"  # unreadable metadata: let the write itself say what is wrong
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode):
+        return "special"
+    return "other"
+
+
+def _write_in_place(device: Path | None, write: Callable[[BinaryIO], None], shown: Path) -> None:
+    """Make the whole content first (a failure writes nothing), then copy it into ``device``
+    (opened for writing, never created or replaced) or, for None, standard output."""
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
+            write(buffer)  # type: ignore[arg-type]
+            buffer.seek(0)
+            if device is None:
+                sys.stdout.flush()
+                shutil.copyfileobj(buffer, sys.stdout.buffer, 1024 * 1024)
+                sys.stdout.buffer.flush()
+                return
+            with open(device, "r+b" if stat.S_ISBLK(os.stat(device).st_mode) else "wb", buffering=0) as sink:
+                shutil.copyfileobj(buffer, sink, 1024 * 1024)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise InputError(Finding("output-unwritable", exc.strerror or str(exc), file=str(shown))) from None
 
 
 def _unnamed_file(folder: Path) -> tuple[BinaryIO, bool]:
@@ -152,6 +269,12 @@ def _discard(temp_name: str) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` (see :func:`atomic_write`); ``-`` is standard output,
+    where the terminal's own encoding applies."""
+    if is_stdout(path):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     data = text.encode("utf-8")
 
     def write(stream: BinaryIO) -> None:

@@ -1,18 +1,28 @@
 """Terminal tables (rich) and CSV rows for each command's result.
 
 Why separate from the results: the JSON is the result itself (``to_json()``); tables and CSV are
-views of it for people and spreadsheets, designed to fit a 100-column terminal.
+views of it for people and spreadsheets.
+
+How tables are drawn: as wide as the terminal (``COLUMNS``, else the real width; 80 when the
+output is not a terminal), text columns wrapping to fit, numbers and money never wrapped, split or
+cut short (a table whose numbers alone are wider than the terminal is drawn wider rather than
+truncate one), no trailing spaces. Every piece of text in a table (names, ids, messages, titles)
+is a rich ``Text``, never markup: a measure named ``[/under 21]`` prints as it is.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -26,7 +36,10 @@ from ipp_calc.core.scoring import AreaDollars, MeasureScore, ScoreResult
 from ipp_calc.core.trace import Step
 from ipp_calc.core.year import YearResult
 
-WIDTH = 100
+#: The width when the output is not a terminal and ``COLUMNS`` is not set.
+DEFAULT_WIDTH = 80
+#: A wrapping text column is never squeezed below this (or its longest cell, if shorter).
+_MIN_TEXT = 10
 
 
 def money(amount: Decimal) -> str:
@@ -34,23 +47,79 @@ def money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = ()) -> str:
-    """Render rich renderables to plain text (no colour codes), 100 columns wide."""
+def terminal_width() -> int:
+    """``COLUMNS`` when set to a number, else the terminal's width, else 80 (a file or a pipe)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if sys.stdout.isatty():
+            return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return DEFAULT_WIDTH
+
+
+class PlainTable(Table):
+    """A rich table whose string cells are plain text, never markup (names come from users)."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **options)
+
+
+def _least_width(table: Table) -> int:
+    """The narrowest this table can be drawn without splitting a number: every no-wrap column at
+    its widest cell, every wrapping column at ``_MIN_TEXT`` (or less, if all its cells are)."""
+    total = max(len(table.columns) - 1, 0)  # one space between columns (no edges, no padding)
+    for column in table.columns:
+        widest = max(
+            (cell_len(c.plain if isinstance(c, Text) else str(c)) for c in [column.header, *column.cells]),
+            default=0,
+        )
+        total += widest if column.no_wrap else min(widest, _MIN_TEXT)
+    return total
+
+
+def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = (), width: int | None = None) -> str:
+    """Render rich renderables to plain text (no colour codes, no trailing spaces), as wide as
+    :func:`terminal_width` (or ``width``), each table wider only where its numbers need it."""
+    width = width or terminal_width()
     buffer = io.StringIO()
-    console = Console(file=buffer, width=WIDTH, color_system=None, force_terminal=False, highlight=False)
+    console = Console(
+        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False, emoji=False, markup=False
+    )
     for line in header_lines:
-        console.print(line, markup=False)
+        console.print(Text(line))
     for table in tables:
+        if isinstance(table, Table):
+            console.width = max(width, _least_width(table))
+        else:
+            console.width = width
         console.print(table)
-    return buffer.getvalue()
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
-def new_table(title: str | None, *columns: tuple[str, str]) -> Table:
-    """A table with (header, justify) columns in the house style."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, padding=(0, 0))
-    for index, (header, justify) in enumerate(columns):
-        # Names (the first column) and numbers are never cut short or wrapped; text may wrap.
-        table.add_column(header, justify=justify, no_wrap=index == 0 or justify == "right")  # type: ignore[arg-type]
+def new_table(title: str | None, *columns: tuple[str, str]) -> PlainTable:
+    """A table with (header, justify) columns in the house style: right-justified columns hold
+    numbers and money and never wrap; left-justified ones hold text and wrap (folding a word
+    longer than the column) to fit the terminal."""
+    table = PlainTable(
+        title=Text(title) if title is not None else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 0),
+    )
+    for header, justify in columns:
+        number = justify == "right"
+        table.add_column(
+            Text(header),
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=number,
+            overflow="fold",
+            min_width=None if number else min(_MIN_TEXT, cell_len(header) or 1),
+        )
     return table
 
 
@@ -222,11 +291,12 @@ def score_tables(
         "Per county and priority area",
         ("County", "left"),
         ("Area", "right"),
-        ("Points", "right"),
-        ("Available", "right"),
+        ("Pts", "right"),
+        ("of", "right"),
         ("Fraction", "right"),
         *((("Allocated", "right"), ("Earned", "right"), ("Unearned", "right")) if dollars else ()),
     )
+    forfeits = False
     by_area: dict[tuple[str, int], list[AreaDollars]] = defaultdict(list)
     for d in result.dollars or ():
         by_area[(d.county, d.priority_area)].append(d)
@@ -238,8 +308,9 @@ def score_tables(
             extra = (
                 money(sum((d.allocated for d in area_rows), ZERO)),
                 money(sum((d.earned for d in area_rows), ZERO)),
-                money(sum((d.unearned for d in area_rows), ZERO)) if not forfeited else f"forfeited {money(forfeited)}",
+                money(sum((d.unearned for d in area_rows), ZERO)) + "  " if not forfeited else f"{money(forfeited)} F",
             )
+            forfeits = forfeits or bool(forfeited)
         areas.add_row(
             a.county,
             str(a.priority_area),
@@ -248,6 +319,9 @@ def score_tables(
             f"{rounded6(a.fraction)}",
             *extra,
         )
+    if forfeits:
+        areas.caption = Text("F: forfeited (the plan offers no Community Supports); it goes to the pool")
+        areas.caption_justify = "left"
     tables: list[Text | Table] = [*missing_table(result), title, measures]
     if dollars:
         tables.append(Text(WORTH_MEANS))
@@ -469,11 +543,14 @@ def run_csv(result: YearResult) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def explain_text(mcp: str, steps: Sequence[Step], county: str | None = None) -> str:
+def explain_text(
+    mcp: str, steps: Sequence[Step], county: str | None = None, width: int | None = None, notes: Sequence[str] = ()
+) -> str:
     """The trace as a person reads it: numbered steps, each with its parameter and source; a
-    source is written out once, and later steps that rest on it point back to that step."""
+    source is written out once, and later steps that rest on it point back to that step. Wrapped
+    to the terminal (:func:`terminal_width`) at spaces only, so no number is split."""
     about = f" (steps about {county}, and those about the whole plan)" if county else ""
-    lines = [f"How {mcp}'s dollars were made{about}:"]
+    lines = [*notes, f"How {mcp}'s dollars were made{about}:"]
     first_cited: dict[str, int] = {}
     for number, step in enumerate(steps, start=1):
         lines.append(f"{number:>3}. {step.what}: {step.value}")
@@ -485,4 +562,15 @@ def explain_text(mcp: str, steps: Sequence[Step], county: str | None = None) -> 
             else:
                 first_cited[step.reference] = number
                 lines.append(f"       source: {step.reference}")
-    return "\n".join(lines) + "\n"
+    return "".join(_wrapped(line, width or terminal_width()) for line in lines)
+
+
+def _wrapped(line: str, width: int) -> str:
+    """One line folded at spaces to ``width``; continuation lines indented under its text."""
+    import textwrap
+
+    indent = " " * (len(line) - len(line.lstrip()) + 5)
+    return (
+        textwrap.fill(line, width=width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+        + "\n"
+    )
