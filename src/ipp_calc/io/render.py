@@ -99,7 +99,7 @@ def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = (), width
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
-def new_table(title: str | None, *columns: tuple[str, str]) -> PlainTable:
+def new_table(title: str | None, *columns: tuple[str, str]) -> Table:
     """A table with (header, justify) columns in the house style: right-justified columns hold
     numbers and money and never wrap; left-justified ones hold text and wrap (folding a word
     longer than the column) to fit the terminal."""
