@@ -67,22 +67,54 @@ class PlainTable(Table):
         super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **options)
 
 
-def _least_width(table: Table) -> int:
-    """The narrowest this table can be drawn without splitting a number: every no-wrap column at
-    its widest cell, every wrapping column at ``_MIN_TEXT`` (or less, if all its cells are)."""
-    total = max(len(table.columns) - 1, 0)  # one space between columns (no edges, no padding)
-    for column in table.columns:
-        widest = max(
-            (cell_len(c.plain if isinstance(c, Text) else str(c)) for c in [column.header, *column.cells]),
-            default=0,
-        )
-        total += widest if column.no_wrap else min(widest, _MIN_TEXT)
-    return total
+def _widest(column: Any) -> int:
+    """The widest line of a column's header and cells, in terminal cells."""
+    texts = [column.header, *column.cells]
+    return max(
+        (cell_len(line) for t in texts for line in (t.plain if isinstance(t, Text) else str(t)).split("\n")), default=1
+    )
+
+
+def fit_columns(table: Table, width: int) -> int:
+    """Give every column of ``table`` a fixed width so that it fits ``width``; return the width used.
+
+    Number columns (no-wrap) keep their widest cell: money is never split or cut. Text columns
+    share what is left: the widest ones are narrowed first, to a common cap, so ids and short
+    words stay whole while long messages wrap; no text column goes below ``_MIN_TEXT`` (or its
+    widest cell, if narrower), and the first column (what names the row) stays whole when the
+    others can still get their minimums. Only when the numbers and those minimums alone are wider than
+    ``width`` is the table drawn wider (rich would otherwise cut the numbers short).
+    """
+    columns = table.columns
+    natural = [max(_widest(c), 1) for c in columns]
+    gaps = max(len(columns) - 1, 0)  # one space between columns (no edges, no padding)
+    text = [i for i, c in enumerate(columns) if not c.no_wrap]
+    fixed = sum(n for i, n in enumerate(natural) if i not in text)
+    room = width - gaps - fixed
+    floors = {i: min(natural[i], _MIN_TEXT) for i in text}
+    if text and text[0] == 0 and len(text) > 1 and natural[0] + sum(floors[i] for i in text[1:]) <= room:
+        floors[0] = natural[0]  # the first column names the row (an MCP, a measure): whole when it can be
+
+    def used(cap: int) -> int:
+        return sum(max(floors[i], min(natural[i], cap)) for i in text)
+
+    if used(max((natural[i] for i in text), default=0)) <= room:
+        cap = max((natural[i] for i in text), default=0)
+    else:
+        low, high = 0, max(natural[i] for i in text)
+        while low < high:  # the largest cap that fits
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if used(middle) <= room else (low, middle - 1)
+        cap = low
+    for i, column in enumerate(columns):
+        column.width = max(floors[i], min(natural[i], cap)) if i in text else natural[i]
+        column.min_width = None
+    return gaps + sum(c.width or 0 for c in columns)
 
 
 def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = (), width: int | None = None) -> str:
     """Render rich renderables to plain text (no colour codes, no trailing spaces), as wide as
-    :func:`terminal_width` (or ``width``), each table wider only where its numbers need it."""
+    :func:`terminal_width` (or ``width``), a table wider only where its numbers need it."""
     width = width or terminal_width()
     buffer = io.StringIO()
     console = Console(
@@ -91,10 +123,7 @@ def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = (), width
     for line in header_lines:
         console.print(Text(line))
     for table in tables:
-        if isinstance(table, Table):
-            console.width = max(width, _least_width(table))
-        else:
-            console.width = width
+        console.width = max(width, fit_columns(table, width)) if isinstance(table, Table) else width
         console.print(table)
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
@@ -118,7 +147,6 @@ def new_table(title: str | None, *columns: tuple[str, str]) -> Table:
             justify=justify,  # type: ignore[arg-type]
             no_wrap=number,
             overflow="fold",
-            min_width=None if number else min(_MIN_TEXT, cell_len(header) or 1),
         )
     return table
 
