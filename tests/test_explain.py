@@ -12,6 +12,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import RunCli
 from ipp_calc.core.trace import FOR_PEOPLE, FOR_PROGRAMS, for_county, trace_plan
 from ipp_calc.io.render import explain_text
@@ -70,7 +72,10 @@ def test_programs_get_exact_fractions_and_plain_money_people_get_separators_and_
     ]
 
 
-def test_explain_prints_money_with_separators_no_long_fractions_and_each_source_once(run_cli: RunCli) -> None:
+def test_explain_prints_money_with_separators_no_long_fractions_and_each_source_once(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per source (at 80 columns a long one wraps)
     code, out, err = run_cli(["explain", "--year", "1", "--mcp", "ember-springs-health", "--data", EXAMPLE])
     assert code == 0, err
     assert "funding of the program year: 600,000,000.00" in out
