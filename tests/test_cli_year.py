@@ -218,14 +218,6 @@ def test_two_workbooks_for_the_same_plan_and_submission_are_bad_input(run_cli: R
     assert err.count("\n") == 1 and "zz-copy.xlsx" in err and f"{PLAN}-submission-1.xlsx" in err
 
 
-def test_a_stray_file_in_submissions_is_ignored_with_a_note(run_cli: RunCli, tmp_path: Path) -> None:
-    data = _copy_year(tmp_path, "year")
-    (data / "submissions" / "notes.txt").write_text("hello")
-    code, _, err = run_cli(["run", "--year", "1", "--data", data, "--format", "csv", "--jobs", "1"])
-    assert code == 0
-    assert "notes.txt: not an .xlsx workbook; ignored" in err
-
-
 def test_file_names_and_order_of_workbooks_change_no_byte_of_the_output(run_cli: RunCli, tmp_path: Path) -> None:
     first = _copy_year(tmp_path, "a")
     second = _copy_year(tmp_path, "b")

@@ -559,6 +559,7 @@ def hostile_ids(tmp_path: Path) -> Path:
     elections.append(f'"=1+2":\n  flexible: {{1: "0.30"}}\n  community_supports: {supports}\n')
     (data / "plans.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (data / "elections.yaml").write_text("".join(elections), encoding="utf-8")
+    (data / "submissions").mkdir()  # none filed yet: every plan scores "nothing reported"
     return data
 
 

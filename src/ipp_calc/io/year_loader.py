@@ -19,6 +19,7 @@ from ipp_calc.core.year import YearInputs
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.data import DataFolder, read_data_folder
 from ipp_calc.io.measures import display_path
+from ipp_calc.io.submissions import workbook_paths
 
 Progress = Callable[[int, int], None]
 
@@ -29,24 +30,6 @@ class LoadedYear:
     data: DataFolder
     notes: tuple[Finding, ...]
     workbooks: tuple[str, ...]
-
-
-def workbook_paths(folder: Path) -> tuple[list[Path], list[Finding]]:
-    """The .xlsx files of ``submissions/`` in name order; other files are noted and ignored."""
-    notes: list[Finding] = []
-    if not folder.is_dir():
-        return [], notes
-    paths: list[Path] = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith((".", "~$")):
-            continue  # hidden files and Excel's lock files
-        if path.is_file() and path.suffix.lower() == ".xlsx":
-            paths.append(path)
-        else:
-            notes.append(
-                Finding("ignored-file", "not an .xlsx workbook; ignored", file=display_path(path), severity="note")
-            )
-    return paths, notes
 
 
 #: Fewer workbooks than this per worker are read in this process: starting a worker costs more.
