@@ -158,6 +158,8 @@ def test_a_formula_with_a_saved_value_is_read_as_that_value(tmp_path: Path) -> N
     part = sheet_part(path, "Responses")
 
     def cache(name: str, data: bytes) -> bytes:
+        if name == "xl/workbook.xml":  # Excel recalculates and saves, so it does not ask for it again
+            return data.replace(b' fullCalcOnLoad="1"', b"")
         if name != part:
             return data
         text = data.decode()
@@ -170,6 +172,25 @@ def test_a_formula_with_a_saved_value_is_read_as_that_value(tmp_path: Path) -> N
     got = read(saved)
     assert got.answers[("4.1", "Alameda")].value == Decimal(42)
     assert got.answers[("4.2", "Alameda")].value is None
+
+
+def test_a_saved_formula_value_in_a_workbook_that_asks_for_recalculation_is_refused(tmp_path: Path) -> None:
+    """XlsxWriter and openpyxl save formula results as placeholders and set fullCalcOnLoad: the
+    saved value is not the formula's result, so it is not taken as the answer."""
+    path = blank_template(tmp_path)
+    cell = response_cell(path, "4.1", "Alameda")
+    fill(path, {("4.1", "Alameda"): "=40+2"})
+    part = sheet_part(path, "Responses")
+
+    def cache(name: str, data: bytes) -> bytes:
+        return re.sub(rb"<f>40\+2</f><v ?/>", b"<f>40+2</f><v>0</v>", data) if name == part else data
+
+    found = failure(rewrite_parts(path, tmp_path / "saved.xlsx", cache))
+    assert found.code == "formula-no-value"
+    assert found.line_text().startswith(
+        f"{DISPLAY}: Responses!{cell}: the Response of measure 4.1 (Alameda) holds a formula in a workbook "
+        "that asks to be recalculated when opened"
+    )
 
 
 def test_the_target_column_is_read_for_measures_that_need_a_target(tmp_path: Path) -> None:
@@ -235,6 +256,7 @@ def test_without_defusedxml_the_reader_refuses_to_parse(tmp_path: Path, monkeypa
 
     path = filled_workbook(tmp_path)
     monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
+    monkeypatch.setenv("IPP_READER", "openpyxl")  # calamine parses no XML with Python's parsers
     found = failure(path)
     assert found.code == "workbook-unsafe"
     assert "install defusedxml" in found.message
@@ -328,8 +350,8 @@ def _formula(folder: Path) -> tuple[Path, list[str]]:
     path = filled_workbook(folder, {("3.4", "Fresno"): "=SUM(1,2)"})
     cell = response_cell(path, "3.4", "Fresno")
     return path, [
-        f"{DISPLAY}: Responses!{cell}: measure 3.4 (Fresno): the Response holds a formula with no saved value",
-        "open and save it in Excel, or type the value",
+        f"{DISPLAY}: Responses!{cell}: the Response of measure 3.4 (Fresno) holds a formula with no saved value",
+        "open and save it in Excel or LibreOffice, or type the value",
     ]
 
 
@@ -530,11 +552,11 @@ def test_a_zip_bomb_whose_headers_understate_its_size_is_refused_quickly(tmp_pat
 
 def test_the_running_limit_stops_a_part_that_never_ends() -> None:
     """Whatever the headers say, decompression stops at the limit (the last line of defence)."""
-    from ipp_calc.io import workbook as reader
+    from ipp_calc.io import xlsx_container as container
 
     started = time.perf_counter()
     with pytest.raises(InputError) as caught:
-        reader._stream_part(_Endless(), "x.xml", True, 0, DISPLAY, Limits(uncompressed=64 * 1024 * 1024))
+        container._stream_part(_Endless(), "x.xml", True, 0, DISPLAY, Limits(uncompressed=64 * 1024 * 1024))
     assert caught.value.first.code == "workbook-too-large"
     assert time.perf_counter() - started < 1.0
 

@@ -81,7 +81,9 @@ ERROR_CODES: Mapping[str, str] = {
     "duplicate-row": "Two rows answer the same measure and county.",
     "cell-type": "A cell holds a value of the wrong type for its measure.",
     "cell-range": "A cell holds a number outside the allowed range.",
-    "formula-no-value": "A cell holds a formula with no cached value (never opened in Excel).",
+    "formula-no-value": "A cell holds a formula with no trustworthy saved value (never opened in a spreadsheet, "
+    "or a workbook that asks to be recalculated when opened).",
+    "cell-error": "A cell holds a spreadsheet error value (#DIV/0!, #N/A, …) instead of a value.",
     "duplicate-workbook": "Two workbooks answer the same MCP and submission.",
     "unknown-submission": "A workbook names a program year or submission that does not exist.",
     "prepopulate-reference": "A measure's prepopulate_from names no earlier answer that fits it.",
