@@ -34,7 +34,7 @@ from ipp_calc.io.reviewview import (
     summary_line,
     title,
 )
-from ipp_calc.io.year_loader import workbook_paths
+from ipp_calc.io.submissions import workbook_paths
 
 
 def read_round(
@@ -81,21 +81,7 @@ def _cover_of(path: Path, shown: str) -> tuple[str | None, int | None, int | Non
     The Cover is parsed as the reader parses it; when even that fails, its ``MCP`` row alone
     still says which plan to send the revision request to.
     """
-    try:
-        data = reader.read_workbook_bytes(path, shown)
-        reader.check_archive(data, shown)
-        sheets = reader._load_sheets(data, shown)
-    except InputError:
-        return None, None, None, None
-    try:
-        cover = reader._parse_cover(sheets.cover, shown)
-    except InputError:
-        for row in sheets.cover:
-            if row and isinstance(row[0], str) and reader._norm(row[0]) == reader._norm("MCP"):
-                value = row[1] if len(row) > 1 else None
-                return (None if reader._blank(value) else reader._text(value)), None, None, None
-        return None, None, None, None
-    return cover.mcp, cover.year, cover.submission, cover.counties
+    return reader.cover_of(path, shown)
 
 
 # --------------------------------------------------------------------------- writing the review

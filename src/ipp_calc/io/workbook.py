@@ -47,7 +47,17 @@ from ipp_calc.io.xlsx_cells import (
 from ipp_calc.io.xlsx_container import DEFAULT_LIMITS, Limits, check_archive, read_workbook_bytes, workbook_parts
 from ipp_calc.io.xlsx_sheets import Sheet, read_sheets
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "MeasureSets", "parse_number", "parse_response", "read_submission"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "MeasureSets",
+    "check_archive",
+    "cover_of",
+    "parse_number",
+    "parse_response",
+    "read_submission",
+    "read_workbook_bytes",
+]
 
 COVER = "Cover"
 RESPONSES = "Responses"
@@ -132,6 +142,32 @@ def read_submission(
         measure_set_sha256=cover.measure_set,
         source=name,
     )
+
+
+def cover_of(path: Path, display: str) -> tuple[str | None, int | None, int | None, tuple[str, ...] | None]:
+    """Whose workbook this is (MCP, program year, submission, counties), from the Cover alone.
+
+    For the intake review of a workbook that cannot be read whole: the Cover is parsed as
+    :func:`read_submission` parses it; when even that fails, its ``MCP`` row alone still says
+    which plan to send the revision request to. Nothing is known: all None.
+    """
+    try:
+        data = read_workbook_bytes(path, display)
+        check_archive(data, display)
+        sheet = read_sheets(data, display, (COVER,))[COVER]
+    except InputError:
+        return None, None, None, None
+    try:
+        cover = _parse_cover(sheet, display)
+    except InputError:
+        for cells in sheet.rows.values():
+            label = cells.get(1)
+            if isinstance(label, str) and _norm(label) == _norm("MCP"):
+                value = cells.get(2)
+                usable = value is not None and not is_blank(value) and _unusable(value, "") is None
+                return (as_text(value) if usable and value is not None else None), None, None, None
+        return None, None, None, None
+    return cover.mcp, cover.year, cover.submission, cover.counties
 
 
 # --------------------------------------------------------------------------- Cover
