@@ -25,6 +25,7 @@ Blank cells are absent (``None``).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -68,16 +69,24 @@ def typed(raw: object) -> CellValue | None:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int):
-        return spreadsheet_number(Decimal(raw))
+        return Decimal(raw) if -(10**15) < raw < 10**15 else spreadsheet_number(Decimal(raw))
     if isinstance(raw, float):
-        if not math.isfinite(raw):
-            return CellError("#NUM!")  # no spreadsheet holds an infinity; a file that says so is broken
-        return spreadsheet_number(Decimal(raw))
+        return _float_number(raw)
     if isinstance(raw, datetime):
         return raw.date() if raw.time() == time() and raw.tzinfo is None else raw
     if isinstance(raw, (date, time, timedelta)):
         return raw
     return str(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_number(raw: float) -> Decimal | CellError:
+    """A float cell as its typed number (cached: a template repeats a few values many times)."""
+    if not math.isfinite(raw):
+        return CellError("#NUM!")  # no spreadsheet holds an infinity; a file that says so is broken
+    if raw.is_integer() and abs(raw) < 10**15:
+        return Decimal(int(raw)) if raw else Decimal(0)
+    return spreadsheet_number(Decimal(raw))
 
 
 def spreadsheet_number(value: Decimal) -> Decimal:
@@ -214,9 +223,17 @@ _REF = re.compile(rb"""\sr=["']([A-Z]{1,3}[0-9]{1,7})["']""")
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v>")
 
 
+#: How far before a marker its cell's start tag may begin: the marker is in the start tag
+#: (``t="e"``) or right after it (``<f>``, the first child), and a start tag is a few attributes.
+_TAG_REACH = 4096
+
+
 def _enclosing_cell(xml: bytes, position: int) -> tuple[str, bytes] | None:
     """The reference and content of the ``<c>`` element around ``position``, or None."""
-    begin = max(xml.rfind(b"<c ", 0, position), xml.rfind(b"<c>", 0, position))
+    reach = max(0, position - _TAG_REACH)
+    begin = xml.rfind(b"<c", reach, position)
+    while begin != -1 and xml[begin + 2 : begin + 3] not in (b" ", b">", b"\t", b"\n", b"\r"):
+        begin = xml.rfind(b"<c", reach, begin)  # <col>, <cfRule>, …: not a cell
     if begin == -1:
         return None
     close = xml.find(b">", begin)

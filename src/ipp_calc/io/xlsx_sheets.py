@@ -75,10 +75,11 @@ def read_sheets(data: bytes, display: str, wanted: Sequence[str]) -> dict[str, S
     sheets: dict[str, Sheet] = {}
     for name, title in titles.items():
         part = xml[name]
-        scannable = not needs_parser(part) and _all_cells_have_refs(part)
+        refs = None if needs_parser(part) else _cell_refs(part)
+        scannable = refs is not None
         try:
             special = special_cells(part, recalc=parts.recalc) if scannable else _special_parsed(part, parts.recalc)
-            if use_calamine and scannable and _dense_size(part) <= DENSE_LIMIT:
+            if use_calamine and refs is not None and _dense_size(refs) <= DENSE_LIMIT:
                 raw = _calamine_cells(data, title)
             else:
                 raw = _openpyxl_cells(data, title)
@@ -112,14 +113,15 @@ def find_titles(names: Sequence[str], wanted: Sequence[str], display: str) -> di
 # --------------------------------------------------------------------------- the byte scan
 
 
-def _all_cells_have_refs(xml: bytes) -> bool:
+def _cell_refs(xml: bytes) -> list[tuple[bytes, bytes]] | None:
+    """Every cell's (column letters, row digits), or None if some cell has no reference first."""
+    refs: list[tuple[bytes, bytes]] = _CELL_REF.findall(xml)
     cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
-    return cells == len(_CELL_REF.findall(xml))
+    return refs if cells == len(refs) else None
 
 
-def _dense_size(xml: bytes) -> int:
+def _dense_size(refs: list[tuple[bytes, bytes]]) -> int:
     """The number of cells from A1 to the sheet's last row and column, from every cell reference."""
-    refs = _CELL_REF.findall(xml)
     if not refs:
         return 0
     rows = max(int(row) for row in {row for _, row in refs})
