@@ -60,8 +60,10 @@ def read_sheets(data: bytes, display: str, wanted: Sequence[str]) -> dict[str, S
     """The sheets named ``wanted`` (case and spaces forgiven), keyed by the wanted name.
 
     ``data`` has passed :func:`ipp_calc.io.xlsx_container.check_archive`. Any failure of a
-    reader on a malformed file becomes ``not-xlsx`` naming the file.
+    reader on a malformed file becomes ``not-xlsx`` naming the file. No workbook is read unless
+    openpyxl is using defusedxml (whichever reader reads it: one policy, checked once).
     """
+    require_defusedxml()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = workbook_parts(archive)
@@ -186,7 +188,6 @@ def _calamine_cells(data: bytes, title: str) -> Iterator[tuple[int, int, Any]]:
 
 def _openpyxl_cells(data: bytes, title: str) -> Iterator[tuple[int, int, Any]]:
     """openpyxl's streaming worksheet parser: one cell at a time, missing cells never made up."""
-    require_defusedxml()
     from openpyxl import load_workbook
     from openpyxl.worksheet._reader import WorkSheetParser
 
