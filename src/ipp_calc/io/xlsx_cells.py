@@ -237,11 +237,16 @@ def _enclosing_cell(xml: bytes, position: int) -> tuple[str, bytes] | None:
     if begin == -1:
         return None
     close = xml.find(b">", begin)
-    end = xml.find(b"</c>", close)
-    if close == -1 or end == -1 or end < position:
+    if close == -1:
         return None
-    if xml[close - 1 : close] == b"/" and close < position:
-        return None  # an empty <c/> before the marker: the marker is not in a cell
+    if xml[close - 1 : close] == b"/":  # <c … t="e"/>: an empty cell, no content of its own
+        if close < position:
+            return None  # the marker comes after this empty cell: it is in no cell
+        match = _REF.search(xml, begin, close)
+        return None if match is None else (match.group(1).decode("ascii"), b"")
+    end = xml.find(b"</c>", close)
+    if end == -1 or end < position:
+        return None
     match = _REF.search(xml, begin, close)
     if match is None:
         return None
