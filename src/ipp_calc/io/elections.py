@@ -9,7 +9,6 @@ names the file, sheet and cell.
 
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +27,9 @@ from ipp_calc.io.template import (
     EXCEPTION_WHY,
     SUPPORTS_HEADER,
 )
+from ipp_calc.io.xlsx_cells import CellValue, as_text, is_blank
+from ipp_calc.io.xlsx_cells import shown as shown_value
+from ipp_calc.io.xlsx_sheets import read_sheets
 
 _AREA = re.compile(r"area\s+(\d+)\s*:", re.IGNORECASE)
 
@@ -44,18 +46,15 @@ def read_elections_sheet(path: Path, ms: MeasureSet) -> WorkbookElection | None:
     return _parse(rows, ms, filled.mcp, shown)
 
 
-def _sheet_rows(data: bytes, shown: str) -> list[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
+def _sheet_rows(data: bytes, shown: str) -> list[tuple[int, tuple[CellValue | None, CellValue | None]]]:
+    """The Elections sheet's (row number, (column A, column B)) for its non-blank rows, typed
+    as every workbook cell is (:mod:`ipp_calc.io.xlsx_cells`), read sparse like Responses."""
     reader.check_archive(data, shown)
-    reader.require_defusedxml()
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # any reader failure on a crafted file is bad input, named
-        raise InputError(Finding("not-xlsx", f"cannot be read as an .xlsx workbook ({exc})", file=shown)) from None
-    titles = {" ".join(t.split()).casefold(): t for t in book.sheetnames}
-    title = titles.get(ELECTIONS_SHEET.casefold())
-    if title is None:
+        sheet = read_sheets(data, shown, (ELECTIONS_SHEET,))[ELECTIONS_SHEET]
+    except InputError as exc:
+        if exc.first.code != "missing-sheet":
+            raise
         raise InputError(
             Finding(
                 "missing-sheet",
@@ -63,13 +62,13 @@ def _sheet_rows(data: bytes, shown: str) -> list[tuple[Any, ...]]:
                 "Plan's elections; make the template again with this version of ipp",
                 file=shown,
             )
-        )
-    rows = [tuple(cell for cell in row) for row in book[title].iter_rows(max_col=3, values_only=True)]
-    book.close()
-    return rows
+        ) from None
+    return [(number, (cells.get(1), cells.get(2))) for number, cells in sheet.rows.items()]
 
 
-def _parse(rows: list[tuple[Any, ...]], ms: MeasureSet, mcp: str, shown: str) -> WorkbookElection:
+def _parse(
+    rows: list[tuple[int, tuple[CellValue | None, CellValue | None]]], ms: MeasureSet, mcp: str, shown: str
+) -> WorkbookElection:
     program = ms.program
     found = Collector()
     areas = set(program.area_ids)
@@ -83,20 +82,20 @@ def _parse(rows: list[tuple[Any, ...]], ms: MeasureSet, mcp: str, shown: str) ->
     def where(number: int) -> dict[str, Any]:
         return {"file": shown, "sheet": ELECTIONS_SHEET, "cell": f"B{number}"}
 
-    for number, row in enumerate(rows, start=1):
-        label = row[0] if row else None
-        value = row[1] if len(row) > 1 else None
-        text = reader._text(label) if not reader._blank(label) else ""
+    for number, (label, value) in rows:
+        text = as_text(label) if label is not None and not is_blank(label) else ""
         if text.casefold() == SUPPORTS_HEADER.casefold():
             in_supports = True
             continue
         if in_supports:
-            if reader._blank(value):
+            if value is None or is_blank(value):
                 continue
-            answer = reader._text(value).casefold()
+            answer = as_text(value).casefold()
             if answer not in ("yes", "no"):
                 found.add(
-                    "cell-type", f"{text or 'a Community Support'}: expects Yes or No, found {value!r}", **where(number)
+                    "cell-type",
+                    f"{text or 'a Community Support'}: expects Yes or No, found {shown_value(value)}",
+                    **where(number),
                 )
                 continue
             answered = True
@@ -145,8 +144,8 @@ def _exception(
 ) -> ExceptionRequest | None:
     cells = {name: labelled.get(name.casefold(), (0, None)) for name in (EXCEPTION_FROM, EXCEPTION_TO, EXCEPTION_SHARE)}
     why_number, why = labelled.get(EXCEPTION_WHY.casefold(), (0, None))
-    given = [name for name, (_, value) in cells.items() if not reader._blank(value)]
-    if not given and reader._blank(why):
+    given = [name for name, (_, value) in cells.items() if value is not None and not is_blank(value)]
+    if not given and (why is None or is_blank(why)):
         return None
     missing = [name for name in cells if name not in given]
     if missing:
@@ -160,14 +159,15 @@ def _exception(
     picked: dict[str, int] = {}
     for name in (EXCEPTION_FROM, EXCEPTION_TO):
         number, value = cells[name]
-        area = reader._whole_number(value)
+        area = None if value is None else reader._whole_number(value)
         if area is None or area not in areas:
-            found.add("unknown-area", f"{name}: {value!r} is not a priority area", **where(number))
+            given_value = "(blank)" if value is None else shown_value(value)
+            found.add("unknown-area", f"{name}: {given_value} is not a priority area", **where(number))
             return None
         picked[name] = area
     number, value = cells[EXCEPTION_SHARE]
     share = _share(value, "the share moved", found, where(number))
     if share is None:
         return None
-    justification = None if reader._blank(why) else reader._text(why, keep_inner=True)
+    justification = None if why is None or is_blank(why) else as_text(why, keep_inner=True)
     return ExceptionRequest(picked[EXCEPTION_FROM], picked[EXCEPTION_TO], share, justification)

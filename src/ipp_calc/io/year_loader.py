@@ -19,7 +19,7 @@ from ipp_calc.core.year import YearInputs
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.data import DataFolder, read_data_folder
 from ipp_calc.io.measures import display_path
-from ipp_calc.io.submissions import workbook_paths
+from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
 
 Progress = Callable[[int, int], None]
 
