@@ -231,3 +231,22 @@ def test_an_improvement_measures_baseline_is_carried_into_the_locked_baseline_co
 
     read = read_submission(path, ms)
     assert read.answer("1.1", "Fresno").baseline == D("7")
+
+
+def test_the_shipped_py2_set_carries_submission_3_counts_into_submission_4(run_cli: RunCli, tmp_path: Path) -> None:
+    """PY2 Submission 4 declares four carry-overs from Submission 3 (2.1, 2.2, 3.1, 3.2: the same
+    counts of contracted providers, staff and Community Supports), county by county."""
+    s3, s4 = tmp_path / "s3.xlsx", tmp_path / "s4.xlsx"
+    argv = ["template", "-y", "2", "--mcp", "alpha", "--counties", "Alameda,Fresno"]
+    assert run_cli([*argv, "-s", "3", "-o", s3]).exit_code == 0
+    fill(s3, {("2.1", "Alameda"): 14, ("3.1", "Fresno"): 5, ("1.2", "Alameda"): 99})  # 1.2: not declared
+    code, out, err = run_cli([*argv, "-s", "4", "--from", s3, "-o", s4])
+    assert code == 0, err
+    assert "carried 2 values from PY2 submission 3" in out  # 2.1 Alameda and 3.1 Fresno; the rest blank
+    ws = openpyxl.load_workbook(s4)["Responses"]
+    rows = rows_by_key(ws)
+    assert ws[f"G{rows[('2.1', 'Alameda')]}"].value == 14
+    assert ws[f"G{rows[('3.1', 'Fresno')]}"].value == 5
+    assert ws[f"G{rows[('1.2', 'Alameda')]}"].value is None
+    # six declared rows had no earlier answer (2.1 Fresno, 2.2 both, 3.1 Alameda, 3.2 both)
+    assert err.count("not carried from") == 6

@@ -275,6 +275,13 @@ def baseline_sets(ms: MeasureSet, roots: list[Path], have: dict[int, MeasureSet]
         for m in sub.measures
         if m.baseline is not None and m.baseline_year(ms.year) != ms.year
     }
+    # prepopulate_from may name an earlier year too (``ipp check`` validates it the same way)
+    wanted |= {
+        ref.program_year
+        for sub in ms.submissions.values()
+        for m in sub.measures
+        if (ref := m.prepopulate_from) is not None and ref.program_year not in (None, ms.year)
+    }
     out: dict[int, MeasureSet] = {}
     for year in sorted(wanted):
         if year in have:
