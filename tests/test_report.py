@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -129,10 +130,21 @@ def year() -> YearResult:
 
 
 @pytest.fixture(scope="module")
-def book(year: YearResult, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def report_path(year: YearResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.xlsx"
     write_report(year, path, notes=NOTES, sources=SOURCES, workbooks=WORKBOOKS)
-    return load_workbook(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(report_path: Path) -> Any:
+    return load_workbook(report_path)
+
+
+@pytest.fixture(scope="module")
+def cached(report_path: Path) -> Any:
+    """The same workbook with each formula read as its stored result (what a viewer shows)."""
+    return load_workbook(report_path, data_only=True)
 
 
 def test_the_year_has_the_cases_the_report_must_show(year: YearResult) -> None:
@@ -178,7 +190,7 @@ def _table(ws: Any, header_row: int) -> tuple[list[str], list[tuple[Any, ...]]]:
 
 def test_sheets_in_order(book: Any) -> None:
     assert book.sheetnames == list(SHEETS)
-    assert SHEETS == ("Summary", "Allocation", "Scores", "Pool", "Reconciliation", "Sources")
+    assert SHEETS == ("Summary", "Cells", "Allocation", "Scores", "Pool", "Reconciliation", "Findings", "Sources")
 
 
 def test_every_sheet_has_a_frozen_header_and_a_filter(book: Any) -> None:
@@ -209,13 +221,14 @@ def test_summary_has_a_bar_chart_of_the_summary_cells(book: Any) -> None:
     assert categories.f.replace("$", "").replace("'", "") == f"Summary!A{header + 1}:A{header + len(COUNTIES)}"
 
 
-def test_summary_rows_totals_and_money(book: Any, year: YearResult) -> None:
-    ws = book["Summary"]
+def test_summary_rows_totals_and_money(book: Any, cached: Any, year: YearResult) -> None:
+    formulas = book["Summary"]
+    ws = cached["Summary"]
     start = _header_row(ws, "MCP")
     names, rows = _table(ws, start)
     assert names[:3] == ["MCP", "Counties", "Max allocation"]
     assert "Earned, payment 1" in names and "Earned, payment 2" in names
-    by_mcp = {r[0]: dict(zip(names, r, strict=True)) for r in rows if r[0] != "Total"}
+    by_mcp = {r[0]: dict(zip(names, r, strict=True)) for r in rows if not r[0].startswith("Total")}
     assert sorted(by_mcp) == sorted(COUNTIES)
     data = year.to_json()["summary"]
     money = {
@@ -236,17 +249,21 @@ def test_summary_rows_totals_and_money(book: Any, year: YearResult) -> None:
         assert (cap is None) if plan["capitation"] is None else _money(cap) == D(plan["capitation"])
         assert (row["Breaches"] or "") == "; ".join(plan["breaches"])
     totals = dict(zip(names, rows[-1], strict=True))
-    assert totals["MCP"] == "Total"
+    assert totals["MCP"] == "Total (filtered rows)"
     for column, key in money.items():
         assert _money(totals[column]) == sum((D(p[key]) for p in data), D(0)), column
+    earned_by = ("Earned, payment 1", "Earned, payment 2")
     for payment in (1, 2):
         expected = sum((D(e["earned"]) for p in data for e in p["earned_by_payment"] if e["payment"] == payment), D(0))
         assert _money(totals[f"Earned, payment {payment}"]) == expected
-    # Money is a number with the currency format; no total is a formula.
+    # Money is a number with the currency format; the totals are SUBTOTALs (they follow a
+    # filter) whose stored results are the sums above, so they show without a recalculation.
+    total_row = start + len(rows)
+    assert formulas.cell(total_row, 3).value == f"=SUBTOTAL(109,C{start + 1}:C{total_row - 1})"
     for r in range(start + 1, start + 1 + len(rows)):
         for c, name in enumerate(names, 1):
             cell = ws.cell(r, c)
-            assert cell.data_type != "f"
+            assert (formulas.cell(r, c).data_type == "f") == (r == total_row and name in (*money, *earned_by))
             if name in money and cell.value is not None:
                 assert cell.data_type == "n" and cell.number_format == MONEY_FORMAT, (r, name)
 
@@ -287,6 +304,9 @@ def test_scores_has_every_measure_row(book: Any, year: YearResult) -> None:
         "Reported",
         "Points earned",
         "Points possible",
+        "Value",
+        "Target",
+        "Target from",
         "Worth",
         "Reason",
     ]
@@ -296,19 +316,27 @@ def test_scores_has_every_measure_row(book: Any, year: YearResult) -> None:
         assert row[:6] == (mcp, submission, m.measure, m.county, m.priority_area, m.kind)
         assert row[6:8] == ("yes" if m.mandatory else "no", "yes" if m.reported else "no")
         assert D(repr(row[8])) == m.points_earned and D(repr(row[9])) == m.points_possible
-        assert (row[10] is None) if m.worth is None else _money(row[10]) == m.worth
-    assert ws["K2"].number_format == MONEY_FORMAT
+        shown = {True: "Yes", False: "No"}.get(m.value, m.value) if isinstance(m.value, bool) else m.value
+        assert row[10] == (float(shown) if isinstance(shown, Decimal) else shown), (m.measure, m.county)
+        assert (row[11] is None) if m.target is None else D(repr(row[11])) == m.target
+        assert row[12] == m.target_source
+        assert (row[13] is None) if m.worth is None else _money(row[13]) == m.worth
+    assert ws["N2"].number_format == MONEY_FORMAT
+    assert {r[12] for r in rows} == {None, "targets.csv"}  # the year has targets.csv rows
 
 
 def test_text_that_looks_like_a_formula_is_stored_as_text(book: Any) -> None:
-    reason = book["Scores"]["L2"]
+    reason = book["Scores"]["O2"]
     assert reason.data_type == "s" and reason.value == "'=1+1"
     notes = [r[1] for r in book["Sources"].iter_rows(values_only=True) if r[0] == "note"]
     assert notes == ["'" + NOTES[0], NOTES[1]]
     for ws in book.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+                # the only formulas are ipp's own totals, which follow a filter
+                if cell.data_type == "f":
+                    assert str(cell.value).startswith("=SUBTOTAL(109,"), f"{ws.title}!{cell.coordinate}"
+                    continue
                 if isinstance(cell.value, str):
                     assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell.coordinate
 
@@ -457,9 +485,10 @@ def test_the_report_looks_the_same_written_by_xlsxwriter_and_by_the_openpyxl_ref
     openpyxl writer that XlsxWriter replaced did)."""
     if streamed:
         monkeypatch.setattr(report, "STREAM_CELLS", 0)
-    sheets = report.build_sheets(year, notes=NOTES, sources=SOURCES, workbooks=WORKBOOKS)
+    made = report.Provenance(command="ipp run", made=datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
+    sheets = report.build_sheets(year, notes=NOTES, sources=SOURCES, workbooks=WORKBOOKS, provenance=made)
     ours, reference = tmp_path / "xlsxwriter.xlsx", tmp_path / "openpyxl.xlsx"
-    write_report(year, ours, notes=NOTES, sources=SOURCES, workbooks=WORKBOOKS)
+    write_report(year, ours, notes=NOTES, sources=SOURCES, workbooks=WORKBOOKS, provenance=made)
     with reference.open("wb") as stream:
-        render(report.workbook_model(sheets), stream)
+        render(report.workbook_model(sheets, year, made), stream)
     assert differences(describe(reference), describe(ours)) == []

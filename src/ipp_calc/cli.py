@@ -244,6 +244,30 @@ def deliver(
             notice(line)
 
 
+#: The arguments of this run of ``main`` (not ``sys.argv``: tests call ``main`` in-process).
+_INVOKED: list[str] = []
+
+
+def command_line() -> str:
+    """The command as typed (quoted for a shell), for the report's Sources sheet."""
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in ["ipp", *_INVOKED])
+
+
+def sha256_of(paths: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Each file's sha256, so a report says exactly which workbooks it was computed from."""
+    import hashlib
+
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            out[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return out
+
+
 def data_inputs(data: Path) -> list[Path]:
     return [data / name for name in ("plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
 
@@ -724,7 +748,17 @@ def run(
         from ipp_calc.io.report import write_report
 
         check_output_path(output, inputs)
-        write_report(result, output, notes=notes, sources=loaded.data.sources, workbooks=loaded.workbooks)
+        from ipp_calc.io.report import Provenance
+
+        provenance = Provenance(command=command_line(), workbook_sha256=sha256_of(loaded.workbooks))
+        write_report(
+            result,
+            output,
+            notes=notes,
+            sources=loaded.data.sources,
+            workbooks=loaded.workbooks,
+            provenance=provenance,
+        )
         text_output = None
     document: dict[str, Any] = {**result.to_json(), "status": ms.program.status, "notices": notes}
     if format is Format.json:
@@ -1277,6 +1311,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("IPP_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
+    _INVOKED[:] = args
     as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:

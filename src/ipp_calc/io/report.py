@@ -39,9 +39,11 @@ none) and no temporary file, neither beside the target nor the writer's own in t
 from __future__ import annotations
 
 import functools
+import os
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -57,6 +59,7 @@ from ipp_calc.io.output import atomic_write, neutralise
 from ipp_calc.io.sheetmodel import (
     BarChart,
     CellFormat,
+    Formula,
     Row,
     Series,
     SheetModel,
@@ -72,7 +75,7 @@ SHARE_FORMAT = "0.00%"
 ILLUSTRATIVE = "Made with an illustrative measure set: not DHCS's numbers"
 #: Above this many cells (rows × the widest row, summed over the sheets) the report is streamed.
 STREAM_CELLS = 150_000
-SHEETS = ("Summary", "Allocation", "Scores", "Pool", "Reconciliation", "Sources")
+SHEETS = ("Summary", "Cells", "Allocation", "Scores", "Pool", "Reconciliation", "Findings", "Sources")
 
 #: Characters an .xlsx cannot hold (XML 1.0 has no place for them); dropped from text.
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
@@ -97,6 +100,8 @@ _STYLES: dict[str, CellFormat] = {
     "performance": CellFormat(number_format=PERFORMANCE_FORMAT),
     "share": CellFormat(number_format=SHARE_FORMAT),
     "boolean": CellFormat(number_format=BOOLEAN_FORMAT, bold=True),
+    "fraction": CellFormat(number_format=PERFORMANCE_FORMAT),
+    "wrap": CellFormat(wrap=True, valign="top"),
 }
 
 #: Column widths, in characters: how many rows are looked at, and the bounds.
@@ -119,6 +124,27 @@ def _format(style: Style) -> CellFormat | None:
     return None if merged == CellFormat() else merged
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """How and when the report was made: shown on its Sources sheet and every printed page.
+
+    Only the workbook carries a time (JSON and CSV stay byte-identical across runs); it honours
+    ``SOURCE_DATE_EPOCH`` (reproducible-builds.org) so a rebuilt report is byte-identical too.
+    """
+
+    command: str | None = None
+    made: datetime | None = None
+    workbook_sha256: Mapping[str, str] = field(default_factory=dict)
+
+
+def made_at() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when it is set (a whole number of seconds since 1970)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
 def write_report(
     result: YearResult,
     path: Path,
@@ -126,10 +152,14 @@ def write_report(
     notes: Sequence[str],
     sources: Sequence[SourceFile],
     workbooks: Sequence[str],
+    provenance: Provenance | None = None,
 ) -> None:
     """Write the year's report workbook to ``path``, atomically."""
-    sheets = build_sheets(result, notes=notes, sources=sources, workbooks=workbooks)
-    atomic_write(path, lambda stream: _save(sheets, stream))
+    made = provenance if provenance is not None else Provenance()
+    if made.made is None:
+        made = replace(made, made=made_at())
+    sheets = build_sheets(result, notes=notes, sources=sources, workbooks=workbooks, provenance=made)
+    atomic_write(path, lambda stream: _save(sheets, stream, result, made))
 
 
 # --------------------------------------------------------------------------- sheet model
@@ -204,6 +234,8 @@ _HEADER_OF: dict[Style, str] = {
 
 def _shown_length(value: Any, style: Style) -> int:
     """About how many characters a value takes on screen, for the column width."""
+    if isinstance(value, Formula):
+        value = value.cached  # a total is as wide as the number it shows
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -215,7 +247,8 @@ def _shown_length(value: Any, style: Style) -> int:
     if style == "performance":
         return 8
     width = len(str(value))
-    return width + 2 if style is not None and style.startswith("header") else width  # bold is wider
+    # bold is wider: about 15 % in the fonts spreadsheet programs use
+    return round(width * 1.15) + 2 if style is not None and style.startswith("header") else width
 
 
 def yes_no(flag: bool) -> str:
@@ -226,17 +259,33 @@ def yes_no(flag: bool) -> str:
 
 
 def build_sheets(
-    result: YearResult, *, notes: Sequence[str], sources: Sequence[SourceFile], workbooks: Sequence[str]
+    result: YearResult,
+    *,
+    notes: Sequence[str],
+    sources: Sequence[SourceFile],
+    workbooks: Sequence[str],
+    provenance: Provenance | None = None,
 ) -> list[Sheet]:
     """Every sheet of the report, in order (pure data: nothing is written yet)."""
+    made = provenance if provenance is not None else Provenance()
     return [
         summary_sheet(result),
+        cells_sheet(result),
         allocation_sheet(result),
         scores_sheet(result),
         pool_sheet(result),
         reconciliation_sheet(result),
-        sources_sheet(result, notes=notes, sources=sources, workbooks=workbooks),
+        findings_sheet(result, notes),
+        sources_sheet(result, notes=notes, sources=sources, workbooks=workbooks, provenance=made),
     ]
+
+
+def subtotal(column: int, first: int, last: int, value: Decimal) -> Formula:
+    """``=SUBTOTAL(109, F3:F40)``: the sum of the rows a filter shows (109 also skips rows hidden
+    by hand), with ipp's own total stored as the cached result for programs that do not
+    recalculate."""
+    letter = column_letter(column)
+    return Formula(f"=SUBTOTAL(109,{letter}{first}:{letter}{max(first, last)})", cached=value)
 
 
 def summary_sheet(result: YearResult) -> Sheet:
@@ -291,18 +340,21 @@ def summary_sheet(result: YearResult) -> Sheet:
         )
     last_data = sheet.next_row - 1
     rows = result.summary
+    sums = [
+        total(s.max_allocation for s in rows),
+        *(total(dict(s.earned_by_payment).get(p, Decimal(0)) for s in rows) for p in payments),
+        total(s.earned for s in rows),
+        total(s.unearned for s in rows),
+        total(s.forfeited for s in rows),
+        total(s.recouped for s in rows),
+        total(s.pool_award for s in rows),
+        total(s.total for s in rows),
+    ]
     sheet.add(
         [
-            "Total",
+            "Total (filtered rows)",
             None,
-            total(s.max_allocation for s in rows),
-            *(total(dict(s.earned_by_payment).get(p, Decimal(0)) for s in rows) for p in payments),
-            total(s.earned for s in rows),
-            total(s.unearned for s in rows),
-            total(s.forfeited for s in rows),
-            total(s.recouped for s in rows),
-            total(s.pool_award for s in rows),
-            total(s.total for s in rows),
+            *(subtotal(2 + i, header_row + 1, last_data, amount) for i, amount in enumerate(sums)),
             None,
             None,
         ],
@@ -351,6 +403,93 @@ def summary_sheet(result: YearResult) -> Sheet:
     return sheet
 
 
+def cells_sheet(result: YearResult) -> Sheet:
+    """Every dollar at cell level: one row per MCP, county, payment and priority area, with the
+    points that priced it. Filter an MCP and a county to see where its dollars came from;
+    ``allocated = earned + unearned + forfeited`` on every row, and the totals above the header
+    follow the filter."""
+    sheet = Sheet("Cells")
+    names = [
+        "MCP",
+        "County",
+        "Payment",
+        "Submission",
+        "Priority area",
+        "Allocated",
+        "Points earned",
+        "Points available",
+        "Fraction",
+        "Earned",
+        "Unearned",
+        "Forfeited",
+    ]
+    styles: tuple[Style, ...] = (
+        None, None, "center", "center", "center", "money", "number", "number", "fraction", "money", "money", "money"
+    )  # fmt: skip
+    money_columns = {"Allocated": 5, "Earned": 9, "Unearned": 10, "Forfeited": 11}
+    rows: list[tuple[Any, ...]] = []
+    for score in result.scores:
+        for d in score.dollars or ():
+            area = score.area(d.county, d.priority_area)
+            rows.append(
+                (
+                    score.mcp,
+                    d.county,
+                    d.payment,
+                    score.submission,
+                    d.priority_area,
+                    d.allocated,
+                    area.points_earned if area is not None else None,
+                    area.points_available if area is not None else None,
+                    rounded6(area.fraction) if area is not None else None,
+                    d.earned,
+                    d.unearned,
+                    d.forfeited,
+                )
+            )
+    rows.sort(key=lambda r: (r[0], r[1], r[2], r[4]))
+    first, last = 3, 2 + len(rows)
+    sums = {name: total(r[i] for r in rows) for name, i in money_columns.items()}
+    totals: list[Any] = ["Total (filtered rows)", None, None, None, None] + [None] * 7
+    for name, i in money_columns.items():
+        totals[i] = subtotal(i, first, last, sums[name])
+    bold_money: tuple[Style, ...] = ("money_bold", None, None, None, "money_bold", "money_bold", "money_bold")
+    sheet.add(totals, ("bold", None, None, None, None, *bold_money))
+    sheet.header(names, styles)
+    for row in rows:
+        sheet.add(row, styles)
+    sheet.freeze = "C3"
+    sheet.print_titles = "2:2"
+    sheet.auto_filter = f"A2:L{max(last, 2)}"
+    return sheet
+
+
+def findings_sheet(result: YearResult, notes: Sequence[str]) -> Sheet:
+    """Every finding and note of the year in one filterable list: limits breached, target
+    disagreements, percent-formatted counts, the reconciliation, and the notes of the run."""
+    sheet = Sheet("Findings")
+    styles: tuple[Style, ...] = (None, None, None, None, "wrap")
+    sheet.header(["MCP", "Where", "Code", "Kind", "Finding"], styles)
+    for s in result.summary:
+        for breach in s.breaches:
+            sheet.add([s.mcp, None, "earned-above-limit", "finding", breach], styles)
+    for f in result.allocation.findings:
+        sheet.add([f.mcp, None, f.code, "finding", f.message], styles)
+    for score in result.scores:
+        for n in score.notes:
+            where = f"submission {score.submission}" + (f", measure {n.measure} ({n.county})" if n.measure else "")
+            sheet.add([score.mcp, where, n.code, "finding", n.message], styles)
+    if not result.reconciliation.balanced:
+        sheet.add([None, "Reconciliation", "unbalanced", "finding", "the reconciliation does not balance"], styles)
+    for note in notes:
+        sheet.add([None, None, None, "note", note], styles)
+    if sheet.next_row == 2:
+        sheet.add([None, None, None, None, "None: no limit is breached and the reconciliation balances."], styles)
+    sheet.auto_filter = f"A1:E{sheet.next_row - 1}"
+    sheet.max_width[5] = 100.0
+    return sheet
+
+
 def allocation_sheet(result: YearResult) -> Sheet:
     """Every cell of the allocation: MCP, county, payment, priority area, amount, forfeited."""
     sheet = Sheet("Allocation")
@@ -377,11 +516,15 @@ def scores_sheet(result: YearResult) -> Sheet:
         "Reported",
         "Points earned",
         "Points possible",
+        "Value",
+        "Target",
+        "Target from",
         "Worth",
         "Reason",
     ]
     styles: tuple[Style, ...] = (
-        None, "center", None, None, "center", None, None, None, "number", "number", "money", None
+        None, "center", None, None, "center", None, None, None, "number", "number", "number", "number", None,
+        "money", None,
     )  # fmt: skip
     sheet.header(names, styles)
     add = sheet.rows.append  # the hot loop: rows are built exactly as Sheet.add would
@@ -401,15 +544,25 @@ def scores_sheet(result: YearResult) -> Sheet:
                         "yes" if m.reported else "no",
                         m.points_earned,
                         m.points_possible,
+                        _value(m.value),
+                        m.target,
+                        m.target_source,
                         m.worth,
                         m.reason,
                     ),
                     styles,
                 )
             )
-    sheet.auto_filter = f"A1:L{sheet.next_row - 1}"
-    sheet.max_width[12] = 90.0
+    sheet.auto_filter = f"A1:{column_letter(len(names) - 1)}{sheet.next_row - 1}"
+    sheet.max_width[len(names)] = 90.0
     return sheet
+
+
+def _value(value: Any) -> Any:
+    """An answer in a cell: Yes / No as words, a number or a tier count as a number."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
 
 
 def pool_sheet(result: YearResult) -> Sheet:
@@ -517,7 +670,12 @@ def reconciliation_sheet(result: YearResult) -> Sheet:
 
 
 def sources_sheet(
-    result: YearResult, *, notes: Sequence[str], sources: Sequence[SourceFile], workbooks: Sequence[str]
+    result: YearResult,
+    *,
+    notes: Sequence[str],
+    sources: Sequence[SourceFile],
+    workbooks: Sequence[str],
+    provenance: Provenance | None = None,
 ) -> Sheet:
     """The files, their sha256, the parameters used with their APL reference, and the notes."""
     ms, program = result.ms, result.ms.program
@@ -530,8 +688,9 @@ def sources_sheet(
     for source in sources:
         sheet.add(["data file", source.path, None, source.sha256, None], plain)
     filed = {s.source: f"{s.mcp}, submission {s.submission}" for s in result.scores if s.source is not None}
+    hashes = provenance.workbook_sha256 if provenance is not None else {}
     for workbook in workbooks:
-        sheet.add(["workbook", workbook, filed.get(workbook), None, None], plain)
+        sheet.add(["workbook", workbook, filed.get(workbook), hashes.get(workbook), None], plain)
 
     def param(name: str, value: Any, reference: str | None, style: Style = None) -> None:
         value_style = f"{style}+left" if style else "left"
@@ -579,6 +738,10 @@ def sources_sheet(
                 cite(entry.reference) or sub_ref,
             )
     sheet.add(["report", "written by", f"ipp-calc {__version__}", None, None], plain)
+    if provenance is not None and provenance.command:
+        sheet.add(["report", "command line", provenance.command, None, None], plain)
+    if provenance is not None and provenance.made is not None:
+        sheet.add(["report", "made at (UTC)", _when(provenance.made), None, None], plain)
     last_table = sheet.next_row - 1
     if ms.illustrative:
         sheet.add(["status", ILLUSTRATIVE, None, None, None], (None, "warning", None, None, None), sized=False)
@@ -622,7 +785,26 @@ def _cells(sheet: Sheet) -> Iterator[Row]:
         yield values, formats
 
 
-def _model(sheet: Sheet) -> SheetModel:
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _page_text(text: str) -> str:
+    """Text for a page header or footer: ``&`` starts a code there, so a literal one is ``&&``."""
+    return _text(text).replace("&", "&&")
+
+
+def page_header_footer(result: YearResult, provenance: Provenance) -> tuple[str, str]:
+    """Every printed page says what it is (title, status) and where it is (sheet, page x of y)."""
+    program = result.ms.program
+    status = "ILLUSTRATIVE: not DHCS's numbers" if result.ms.illustrative else f"status: {program.status}"
+    header = f'&L&"-,Bold"{_page_text(f"CalAIM IPP {program.label}: year report")}&R{_page_text(status)}'
+    made = f"made {_when(provenance.made)} by ipp-calc {__version__}" if provenance.made else f"ipp-calc {__version__}"
+    footer = f"&L&A&C{_page_text(made)}&RPage &P of &N"
+    return header, footer
+
+
+def _model(sheet: Sheet, header: str | None = None, footer: str | None = None) -> SheetModel:
     freeze = None
     if sheet.freeze:
         freeze = cell_position(sheet.freeze)  # the first cell that scrolls: rows and columns above and left stay
@@ -639,19 +821,27 @@ def _model(sheet: Sheet) -> SheetModel:
         repeat_rows=repeat,
         landscape=True,
         charts=sheet.charts,
+        header=header,
+        footer=footer,
     )
 
 
-def workbook_model(sheets: Sequence[Sheet]) -> WorkbookModel:
+def workbook_model(
+    sheets: Sequence[Sheet], result: YearResult | None = None, provenance: Provenance | None = None
+) -> WorkbookModel:
     """The report as a workbook model; its rows are generated as the writer takes them."""
+    header = footer = None
+    if result is not None and provenance is not None:
+        header, footer = page_header_footer(result, provenance)
     return WorkbookModel(
-        [_model(sheet) for sheet in sheets],
+        [_model(sheet, header, footer) for sheet in sheets],
         title="CalAIM IPP year report",
         creator=f"ipp-calc {__version__}",
         streamed=sum(len(s.rows) * max((len(v) for v, _ in s.rows), default=0) for s in sheets) > STREAM_CELLS,
+        created=provenance.made if provenance is not None else None,
     )
 
 
-def _save(sheets: Sequence[Sheet], stream: BinaryIO) -> None:
+def _save(sheets: Sequence[Sheet], stream: BinaryIO, result: YearResult, provenance: Provenance) -> None:
     """Write every sheet into ``stream`` (a long report row by row: see :data:`STREAM_CELLS`)."""
-    write_workbook(workbook_model(sheets), stream)
+    write_workbook(workbook_model(sheets, result, provenance), stream)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -60,6 +61,9 @@ class Formula:
     stored as text, whatever it starts with."""
 
     text: str
+    #: The result as computed by ipp, stored with the formula so that a program that does not
+    #: recalculate (a viewer, a script reading cached values) shows the right number too.
+    cached: Any = None
 
 
 #: A cell value: text, a number (``Decimal`` is written with its exact digits), a boolean,
@@ -138,6 +142,10 @@ class SheetModel:
     validations: list[Validation] = field(default_factory=list)
     charts: list[BarChart] = field(default_factory=list)
     comments: dict[str, str] = field(default_factory=dict)  # "G14" → a cell comment (a note)
+    #: Printed at the top and bottom of every page, in Excel's header codes (``&L`` left, ``&C``
+    #: centre, ``&R`` right, ``&P`` page, ``&N`` pages, ``&A`` the sheet's name; ``&&`` is ``&``).
+    header: str | None = None
+    footer: str | None = None
 
 
 @dataclass
@@ -153,6 +161,7 @@ class WorkbookModel:
     creator: str
     active: str | None = None
     streamed: bool = False
+    created: datetime | None = None  # the document's creation time (None: now)
 
 
 def cell_name(row: int, column: int) -> str:

@@ -51,7 +51,10 @@ def write_workbook(model: WorkbookModel, stream: BinaryIO) -> None:
             options.update(in_memory=True)
         workbook = xlsxwriter.Workbook(stream, options)
         try:
-            workbook.set_properties({"title": model.title, "author": model.creator})
+            properties: dict[str, Any] = {"title": model.title, "author": model.creator}
+            if model.created is not None:
+                properties["created"] = model.created
+            workbook.set_properties(properties)
             formats = _Formats(workbook)
             for sheet in model.sheets:
                 worksheet = workbook.add_worksheet(sheet.title)
@@ -128,6 +131,10 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
         ws.fit_to_pages(1, 0)
     if sheet.repeat_rows is not None:
         ws.repeat_rows(*sheet.repeat_rows)
+    if sheet.header is not None:
+        ws.set_header(sheet.header)
+    if sheet.footer is not None:
+        ws.set_footer(sheet.footer)
     _write_rows(ws, sheet, formats)
     if sheet.auto_filter:
         ws.autofilter(sheet.auto_filter)
@@ -178,7 +185,7 @@ def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
             elif kind is bool:
                 ws.write_boolean(r, c, value, look)
             elif kind is Formula:
-                ws.write_formula(r, c, value.text, look, "")
+                ws.write_formula(r, c, value.text, look, "" if value.cached is None else value.cached)
             else:
                 raise TypeError(f"{sheet.title}: no cell type for {value!r}")
 
