@@ -490,5 +490,5 @@ def test_the_report_looks_the_same_written_by_xlsxwriter_and_by_the_openpyxl_ref
     ours, reference = tmp_path / "xlsxwriter.xlsx", tmp_path / "openpyxl.xlsx"
     write_report(year, ours, notes=NOTES, sources=SOURCES, workbooks=WORKBOOKS, provenance=made)
     with reference.open("wb") as stream:
-        render(report.workbook_model(sheets, year, made), stream)
+        render(report.workbook_model(sheets), stream)
     assert differences(describe(reference), describe(ours)) == []

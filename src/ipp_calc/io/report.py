@@ -159,7 +159,7 @@ def write_report(
     if made.made is None:
         made = replace(made, made=made_at())
     sheets = build_sheets(result, notes=notes, sources=sources, workbooks=workbooks, provenance=made)
-    atomic_write(path, lambda stream: _save(sheets, stream, result, made))
+    atomic_write(path, lambda stream: _save(sheets, stream))
 
 
 # --------------------------------------------------------------------------- sheet model
@@ -181,6 +181,9 @@ class Sheet:
     unsized: set[int] = field(default_factory=set)
     max_width: dict[int, float] = field(default_factory=dict)  # column (1-based) → width cap
     charts: list[BarChart] = field(default_factory=list)
+    page_header: str | None = None  # printed on every page (see :func:`page_header_footer`)
+    page_footer: str | None = None
+    made: datetime | None = None  # when the report was made (the workbook's creation time)
 
     @property
     def next_row(self) -> int:
@@ -268,7 +271,7 @@ def build_sheets(
 ) -> list[Sheet]:
     """Every sheet of the report, in order (pure data: nothing is written yet)."""
     made = provenance if provenance is not None else Provenance()
-    return [
+    sheets = [
         summary_sheet(result),
         cells_sheet(result),
         allocation_sheet(result),
@@ -278,6 +281,10 @@ def build_sheets(
         findings_sheet(result, notes),
         sources_sheet(result, notes=notes, sources=sources, workbooks=workbooks, provenance=made),
     ]
+    header, footer = page_header_footer(result, made)
+    for sheet in sheets:
+        sheet.page_header, sheet.page_footer, sheet.made = header, footer, made.made
+    return sheets
 
 
 def subtotal(column: int, first: int, last: int, value: Decimal) -> Formula:
@@ -804,7 +811,7 @@ def page_header_footer(result: YearResult, provenance: Provenance) -> tuple[str,
     return header, footer
 
 
-def _model(sheet: Sheet, header: str | None = None, footer: str | None = None) -> SheetModel:
+def _model(sheet: Sheet) -> SheetModel:
     freeze = None
     if sheet.freeze:
         freeze = cell_position(sheet.freeze)  # the first cell that scrolls: rows and columns above and left stay
@@ -821,27 +828,22 @@ def _model(sheet: Sheet, header: str | None = None, footer: str | None = None) -
         repeat_rows=repeat,
         landscape=True,
         charts=sheet.charts,
-        header=header,
-        footer=footer,
+        header=sheet.page_header,
+        footer=sheet.page_footer,
     )
 
 
-def workbook_model(
-    sheets: Sequence[Sheet], result: YearResult | None = None, provenance: Provenance | None = None
-) -> WorkbookModel:
+def workbook_model(sheets: Sequence[Sheet]) -> WorkbookModel:
     """The report as a workbook model; its rows are generated as the writer takes them."""
-    header = footer = None
-    if result is not None and provenance is not None:
-        header, footer = page_header_footer(result, provenance)
     return WorkbookModel(
-        [_model(sheet, header, footer) for sheet in sheets],
+        [_model(sheet) for sheet in sheets],
         title="CalAIM IPP year report",
         creator=f"ipp-calc {__version__}",
         streamed=sum(len(s.rows) * max((len(v) for v, _ in s.rows), default=0) for s in sheets) > STREAM_CELLS,
-        created=provenance.made if provenance is not None else None,
+        created=sheets[0].made if sheets else None,
     )
 
 
-def _save(sheets: Sequence[Sheet], stream: BinaryIO, result: YearResult, provenance: Provenance) -> None:
+def _save(sheets: Sequence[Sheet], stream: BinaryIO) -> None:
     """Write every sheet into ``stream`` (a long report row by row: see :data:`STREAM_CELLS`)."""
-    write_workbook(workbook_model(sheets, result, provenance), stream)
+    write_workbook(workbook_model(sheets), stream)
