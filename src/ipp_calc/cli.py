@@ -2,8 +2,9 @@
 
 Why thin: every number the CLI prints comes from a library result whose ``to_json()`` *is* the
 ``--format json`` output, so scripts and people see the same thing. The CLI only parses options,
-calls the library, renders, and maps outcomes to exit codes (FORMATS.md): 0 done, 1 findings,
-2 bad input or usage, 70 a bug.
+calls the command's function in :mod:`ipp_calc.app` (which returns an ``Outcome``), hands it to
+:func:`deliver` (format, ``-o``, notes, findings) and maps what happened to exit codes
+(FORMATS.md): 0 done, 1 findings, 2 bad input or usage, 70 a bug.
 
 Start-up is kept light (``ipp --help`` must be quick): heavy modules (pydantic models, openpyxl,
 the engines) are imported inside the commands that use them.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -23,6 +25,8 @@ from ipp_calc import __version__
 from ipp_calc.errors import printable
 
 if TYPE_CHECKING:
+    from ipp_calc.app.outcome import Outcome
+    from ipp_calc.app.year import Year
     from ipp_calc.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 70
@@ -91,31 +95,67 @@ def _root(
     """
 
 
-def measures_root(measures: Path | None) -> Path:
-    from ipp_calc.io.measures import shipped_measures_dir
-
-    return measures if measures is not None else shipped_measures_dir()
+# ----------------------------------------------------------------------------- delivery
 
 
-# ----------------------------------------------------------------------------- output helpers
-
-
-def emit(text: str, output: Path | None, inputs: list[Path] | None = None) -> None:
+def emit(text: str, output: Path | None, inputs: Sequence[Path] = ()) -> None:
     """Print ``text`` or write it atomically to ``output`` (never over an input file)."""
-    from ipp_calc.io.output import check_output_path, is_stdout, write_text
-
-    if output is None or is_stdout(output):
+    if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    from ipp_calc.io.output import check_output_path, write_text
 
-    check_output_path(output, inputs or [])
+    check_output_path(output, list(inputs))
     write_text(output, text)
 
 
 def notice(message: str) -> None:
     """A one-line note on stderr (illustrative data, ignored files): never mixed into JSON/CSV."""
     sys.stderr.write(printable(f"note: {message}") + "\n")
+
+
+def deliver(outcome: Outcome, format: str, output: Path | None) -> None:
+    """The one way every command delivers its outcome (FORMATS.md).
+
+    ``-o`` with a suffix the command writes as a file of its own (``run -o report.xlsx``) gets that
+    file, and the chosen format still goes to the terminal; otherwise the chosen format is written
+    to ``-o`` or the terminal. Notes go on the table, or to stderr for every other format and for
+    ``-o``; findings to stderr, one line each; any finding (or the command's own policy) exits 1.
+    """
+    text_output = output
+    wrote: str | None = None
+    if output is not None and (suffix := output.suffix.lower().lstrip(".")) in outcome.files:
+        from ipp_calc.io.output import check_output_path
+
+        check_output_path(output, list(outcome.inputs))
+        wrote = outcome.files[suffix](output)
+        text_output = None
+    if format == "json":
+        from ipp_calc.io.output import json_text
+
+        text = json_text(outcome.document())
+    else:
+        text = outcome.views[format]()
+    summary_on_stderr = False
+    if outcome.summary is not None and format == "table":
+        if text_output is None and outcome.findings:
+            summary_on_stderr = True
+        else:
+            text += outcome.summary + "\n"
+    emit(text, text_output, outcome.inputs)
+    if summary_on_stderr:
+        sys.stderr.write(printable(outcome.summary or "") + "\n")
+    if not outcome.notes_in_table or format != "table" or text_output is not None:
+        for line in outcome.notes:
+            notice(line)
+    if wrote is not None:
+        notice(wrote)
+    if not outcome.findings_are_output:
+        for finding in outcome.findings:
+            sys.stderr.write(f"finding: {finding.line_text()} [{finding.code}]\n")
+    if outcome.exit_findings:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 # ----------------------------------------------------------------------------- ipp check
@@ -132,144 +172,9 @@ def check(
     output: OutputOpt = None,
 ) -> None:
     """Validate measure sets and program files: structure, then cross-file rules, all at once."""
-    from ipp_calc.core.checks import check_measure_set
-    from ipp_calc.io.measures import display_path, load_for_check
-    from ipp_calc.io.output import json_text
+    from ipp_calc.app.check import check as run_check
 
-    targets = paths or [measures_root(measures)]
-    # -o must not overwrite any file checked: a named file's measure set is read whole, and a
-    # folder's every YAML file, so those are all inputs, not just the paths named.
-    read = [p for t in targets for p in [t, *(t if t.is_dir() else t.parent).rglob("*.y*ml")]]
-    sets, findings, only = load_for_check(targets)
-    for ms in sets:
-        findings.extend(check_measure_set(ms))
-    findings.extend(_baseline_findings(sets, targets, measures_root(measures)))
-    if only is not None:
-        findings = [f for f in findings if f.file is None or f.file in only]
-    findings.sort(key=lambda f: f.sort_key())
-    checked = sorted(
-        [ms.program_source.path for ms in sets] + [s.path for ms in sets for s in ms.submission_sources.values()]
-    )
-    if format is CheckFormat.json:
-        document = {
-            "checked": checked,
-            "findings": [f.to_json() for f in findings],
-            "ok": not findings,
-        }
-        emit(json_text(document), output, read)
-    else:
-        lines = [f"{f.line_text()} [{f.code}]" for f in findings]
-        summary = (
-            f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
-            if findings
-            else f"ok: {len(checked)} file{'s' if len(checked) != 1 else ''} checked, no findings"
-        )
-        if output is None and findings:
-            for line in lines:
-                typer.echo(line)
-            typer.echo(summary, err=True)
-        else:
-            emit("\n".join([*lines, summary]) + "\n", output, read)
-        for ms in sets:
-            if ms.illustrative and not findings:
-                notice(
-                    f"{display_path(Path(ms.program_source.path).parent)}: status illustrative "
-                    "(not DHCS's official measure set)"
-                )
-    if findings:
-        raise typer.Exit(EXIT_FINDINGS)
-
-
-def _baseline_findings(sets: list[Any], targets: list[Path], root: Path) -> list[Any]:
-    """Every baseline reference of the checked years, resolved among them, then beside them."""
-    from ipp_calc.core.checks import check_baselines
-    from ipp_calc.io.measures import baseline_sets
-
-    have = {ms.year: ms for ms in sets}
-    roots = [t if t.is_dir() and not (t / "program.yaml").exists() else t.parent for t in targets]
-    roots = [r.parent if r.name.startswith("py") and (r / "program.yaml").exists() else r for r in roots]
-    found: list[Any] = []
-    for ms in sets:
-        found += check_baselines(ms, baseline_sets(ms, [*roots, root], have))
-    return found
-
-
-# ----------------------------------------------------------------------------- shared plumbing
-
-
-def load_measure_set(measures: Path | None, year: int) -> Any:
-    """The program year's measure set, checked: a set with findings is bad input (exit 2)."""
-    from ipp_calc.core.checks import check_baselines, check_measure_set
-    from ipp_calc.errors import InputError
-    from ipp_calc.io.measures import baseline_sets, load_year
-
-    root = measures_root(measures)
-    ms = load_year(root, year)
-    problems = [f for f in check_measure_set(ms) if f.severity == "error"]
-    problems += check_baselines(ms, baseline_sets(ms, [root], {}))
-    if problems:
-        raise InputError(problems)
-    return ms
-
-
-def illustrative_notes(ms: Any) -> list[str]:
-    from ipp_calc.io.measures import illustrative_notes as notes
-
-    return list(notes(ms))
-
-
-def deliver(
-    *,
-    format: Format,
-    output: Path | None,
-    inputs: list[Path],
-    document: dict[str, Any],
-    tables: Any,
-    csv: tuple[list[str], list[list[Any]]],
-    notes: list[str],
-) -> None:
-    """Render one result in the chosen format; notes go on the table, in JSON, and to stderr."""
-    from ipp_calc.io.output import csv_text, json_text
-    from ipp_calc.io.render import render_tables
-
-    if format is Format.json:
-        text = json_text(document)
-    elif format is Format.csv:
-        text = csv_text(*csv)
-    else:
-        text = render_tables(tables(), notes)
-    emit(text, output, inputs)
-    if format is not Format.table or output is not None:
-        for line in notes:
-            notice(line)
-
-
-#: The arguments of this run of ``main`` (not ``sys.argv``: tests call ``main`` in-process).
-_INVOKED: list[str] = []
-
-
-def command_line() -> str:
-    """The command as typed (quoted for a shell), for the report's Sources sheet."""
-    import shlex
-
-    return " ".join(shlex.quote(a) for a in ["ipp", *_INVOKED])
-
-
-def sha256_of(paths: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Each file's sha256, so a report says exactly which workbooks it was computed from."""
-    import hashlib
-
-    out: dict[str, str] = {}
-    for path in paths:
-        try:
-            out[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        except OSError:
-            continue
-    return out
-
-
-def data_inputs(data: Path) -> list[Path]:
-    return [data / name for name in ("plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
+    deliver(run_check(paths or [], measures), format, output)
 
 
 # ----------------------------------------------------------------------------- ipp allocate
@@ -285,33 +190,9 @@ def allocate(
     output: OutputOpt = None,
 ) -> None:
     """Maximum allocations per MCP, county, payment and priority area, to the cent."""
-    from ipp_calc.core.allocation import allocate as compute
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.render import allocation_csv, allocation_tables
+    from ipp_calc.app.allocate import allocate as run_allocate
 
-    ms = load_measure_set(measures, year)
-    folder = read_data_folder(data, ms.program)
-    result = compute(ms.program, folder.plans, folder.elections, folder.table)
-    if mcp is not None:
-        if result.plan(mcp) is None:
-            raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
-        result = result.for_mcp(mcp)
-    notes = illustrative_notes(ms) + list(result.notes)
-    document = {**result.to_json(), "status": ms.program.status, "notices": notes}
-    deliver(
-        format=format,
-        output=output,
-        inputs=data_inputs(data),
-        document=document,
-        tables=lambda: allocation_tables(result),
-        csv=allocation_csv(result),
-        notes=notes,
-    )
-    for finding in result.findings:
-        sys.stderr.write(printable(f"finding: {finding.mcp}: {finding.message} [{finding.code}]") + "\n")
-    if result.findings:
-        raise typer.Exit(EXIT_FINDINGS)
+    deliver(run_allocate(year, data, mcp=mcp, measures=measures), format, output)
 
 
 # ----------------------------------------------------------------------------- ipp template
@@ -342,102 +223,18 @@ def template(
         Path | None,
         typer.Option("--from", help="Prepopulate responses and notes from an earlier workbook of the same plan."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the -o file if it exists (it may be a filled workbook).")
-    ] = False,
     measures: MeasuresOpt = None,
 ) -> None:
     """A blank reporting template from the measure set (Cover, Responses, Instructions)."""
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.template import write_template
-    from ipp_calc.io.year_loader import measure_ids as year_measure_ids
+    from ipp_calc.app.template import template as run_template
 
-    ms = load_measure_set(measures, year)
-    if ms.submission(submission) is None:
-        raise InputError(
-            Finding(
-                "usage",
-                f"PY{year} has no submission {submission} (it has {', '.join(map(str, sorted(ms.submissions)))})",
-            )
-        )
-    if mcp is None:
-        raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
-    targets = None
-    inputs: list[Path] = []
-    if data is not None:
-        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
-        inputs = data_inputs(data)
-        if mcp not in folder.mcps:
-            raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
-        county_list = folder.counties(mcp)
-        if counties is not None:
-            given = sorted(c.strip() for c in counties.split(",") if c.strip())
-            if given != county_list:
-                raise InputError(
-                    Finding(
-                        "usage", f"--counties {', '.join(given)} disagrees with plans.csv ({', '.join(county_list)})"
-                    )
-                )
-        targets = {(t.measure, t.county): t.target for t in folder.targets or () if t.mcp == mcp}
-    elif counties is None:
-        raise InputError(Finding("usage", 'give --counties "A,B" or --data DIR to say where the MCP operates'))
-    else:
-        county_list = sorted({c.strip() for c in counties.split(",") if c.strip()})
-        if not county_list:
-            raise InputError(Finding("usage", "--counties names no county"))
-    prepopulation = None
-    if previous is not None:
-        from ipp_calc.io.earlier import read_prepopulation
-
-        inputs.append(previous)
-        prepopulation = read_prepopulation(
-            previous,
-            lambda y: ms if y == year else load_measure_set(measures, y),
-            ms.submissions[submission],
-            mcp,
-            county_list,
-            display=str(previous),
-        )
-    from ipp_calc.io.output import check_output_path, refuse_existing
-
-    check_output_path(output, inputs, data=data)
-    if not force:
-        refuse_existing(output)
-    write_template(ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation)
-    typer.echo(
-        f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
-        f"{'y' if len(county_list) == 1 else 'ies'}"
+    outcome = run_template(
+        year, submission, output, mcp=mcp, counties=counties, data=data, previous=previous, measures=measures
     )
-    for line in illustrative_notes(ms):
-        notice(line)
-    if prepopulation is not None:
-        for line in prepopulation_lines(prepopulation, year, submission):
-            typer.echo(line)
-        for item in prepopulation.not_carried:
-            notice(f"not carried from {previous}: {item}")
-
-
-def prepopulation_lines(prepopulation: Any, year: int, submission: int) -> list[str]:
-    """What ``--from`` carried, one line each (or why nothing was)."""
-    source = f"PY{prepopulation.program_year} submission {prepopulation.submission}"
-    if not prepopulation.declared:
-        return [
-            f"carried nothing from {prepopulation.source}: no measure of PY{year} submission {submission} "
-            f"is prepopulated from {source} (prepopulate_from in the measure set)"
-        ]
-    count = len(prepopulation.carried)
-    lines = [f"carried {count} value{'s' if count != 1 else ''} from {prepopulation.label}:"]
-    lines += [f"  {item}" for item in prepopulation.carried]
-    return lines
+    deliver(outcome, "table", None)
 
 
 # ----------------------------------------------------------------------------- ipp score
-
-
-class ScoreSort(StrEnum):
-    measure = "measure"
-    worth = "worth"
 
 
 @app.command()
@@ -448,179 +245,19 @@ def score(
         typer.Option("--data", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."),
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
-    allocation_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--allocation",
-            help="The plan's own maximum allocation (CSV: county, amount; or DHCS's table with mcp): "
-            "dollars without anyone else's data. Needs --elections.",
-            show_default=False,
-        ),
-    ] = None,
-    elections_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--elections",
-            help="The plan's elections (elections.yaml with its entry). Needs --allocation.",
-            show_default=False,
-        ),
-    ] = None,
-    sort: Annotated[
-        ScoreSort,
-        typer.Option("--sort", help="Order of the measure rows (table and CSV): measure id, or worth (largest first)."),
-    ] = ScoreSort.measure,
-    unearned_only: Annotated[
-        bool,
-        typer.Option("--unearned-only", help="Show only measures not earned in full (table and CSV)."),
-    ] = False,
-    baseline_data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--baseline-data",
-            help="An earlier program year's data folder, for improvement measures' baselines "
-            "(default: the py<N>/ folder beside --data, when there is one).",
-            show_default=False,
-        ),
-    ] = None,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """Points per measure, area and county; dollars and worth when the data folder can allocate.
+    """Points per measure, area and county; dollars and worth when the data folder can allocate."""
+    from ipp_calc.app.score import score as run_score
 
-    Worth is what earning a measure in full would add, all else equal. JSON always carries every
-    row in the contract's order; --sort and --unearned-only shape the table and the CSV.
-    """
-    from ipp_calc.core.allocation import allocate as compute_allocation
-    from ipp_calc.core.year import score_submission
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.render import score_csv, score_tables
-    from ipp_calc.io.workbook import read_submission
-    from ipp_calc.io.year_loader import measure_ids as year_measure_ids
-
-    sets: dict[int, Any] = {}
-
-    def lookup(year: int) -> Any:  # the Cover names the year; its set is loaded and checked once
-        if year not in sets:
-            sets[year] = load_measure_set(measures, year)
-        return sets[year]
-
-    filled = read_submission(workbook, lookup, display=str(workbook), allow_measure_set_change=allow_measure_set_change)
-    ms = lookup(filled.program_year)
-    plan_side = allocation_file is not None or elections_file is not None
-    if plan_side and (allocation_file is None or elections_file is None or data is not None):
-        raise InputError(
-            Finding("usage", "give --allocation and --elections together (the plan's own files), or --data, not both")
-        )
-    if data is None and not plan_side and Path("plans.csv").is_file():
-        data = Path(".")
-    allocation = None
-    targets = None
-    inputs = [workbook]
-    if allocation_file is not None and elections_file is not None:
-        from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
-
-        table, _ = read_plan_allocation(allocation_file, filled.mcp, filled.counties)
-        election, _ = read_plan_elections(elections_file, ms.program, filled.mcp)
-        allocation = plan_allocation(ms.program, filled.mcp, table, election)
-        inputs += [allocation_file, elections_file]
-    if data is not None:
-        from dataclasses import replace
-
-        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
-        inputs += data_inputs(data)
-        if filled.mcp not in folder.mcps:
-            raise InputError(
-                Finding(
-                    "unknown-mcp",
-                    f"MCP {filled.mcp!r} (from the Cover) is not in plans.csv",
-                    file=str(workbook),
-                    sheet="Cover",
-                )
-            )
-        known = folder.counties(filled.mcp)
-        extra = sorted(set(filled.counties) - set(known))
-        if extra:
-            raise InputError(
-                Finding(
-                    "unknown-county",
-                    f"Cover lists {', '.join(extra)}, where MCP {filled.mcp} has no plans.csv row",
-                    file=str(workbook),
-                    sheet="Cover",
-                )
-            )
-        filled = replace(filled, counties=tuple(known))
-        if folder.targets is not None:
-            targets = {(t.measure, t.county): t.target for t in folder.targets if t.mcp == filled.mcp}
-        if folder.elections:
-            allocation = compute_allocation(ms.program, folder.plans, folder.elections, folder.table)
-    baselines, more_notes = _score_baselines(ms, filled, data, baseline_data or [], measures, allow_measure_set_change)
-    result = score_submission(ms, filled, targets=targets, allocation=allocation, baselines=baselines)
-    notes = illustrative_notes(ms) + more_notes + [n.message for n in result.notes]
-    if data is not None and allocation is None:
-        notes.append("no elections.yaml in the data folder: points only, no dollars")
-    document = {**result.to_json(), "status": ms.program.status, "notices": notes}
-    deliver(
-        format=format,
-        output=output,
-        inputs=inputs,
-        document=document,
-        tables=lambda: score_tables(
-            result,
-            payments=[p.id for p in ms.program.payments_of(filled.submission)],
-            sort=sort.value,
-            unearned_only=unearned_only,
-        ),
-        csv=score_csv(result, sort=sort.value, unearned_only=unearned_only),
-        notes=notes,
-    )
-
-
-def _score_baselines(
-    ms: Any, filled: Any, data: Path | None, given: list[Path], measures: Path | None, allow: bool
-) -> tuple[Any, list[str]]:
-    """The plan's earlier values for its improvement measures (RULES.md section 8): its earlier
-    workbooks of the year in ``data``/submissions, and earlier years' from ``--baseline-data`` or
-    the sibling folders. None (the workbook's Baseline column) without a data folder."""
-    from ipp_calc.core.scoring import baselines_from
-    from ipp_calc.errors import InputError
-    from ipp_calc.io.year_loader import load_earlier_years, read_workbooks, workbook_paths
-
-    submission = ms.submissions[filled.submission]
-    if data is None or not any(m.needs_baseline for m in submission.measures):
-        return None, []
-    root = measures_root(measures)
-    earlier_years = load_earlier_years(ms, root, data, given, allow_measure_set_change=allow)
-    earlier = {(y, s): f for (mcp, y, s), f in earlier_years.filed.items() if mcp == filled.mcp}
-    notes = [f.line_text() for f in earlier_years.notes]
-    paths, _ = workbook_paths(data / "submissions")
-    unread = 0
-    for result in read_workbooks(paths, ms, root, allow_measure_set_change=True):
-        if isinstance(result, InputError):
-            unread += 1
-        elif result.mcp == filled.mcp and result.program_year == ms.year and result.submission < filled.submission:
-            earlier[(ms.year, result.submission)] = result
-    if unread:
-        notes.append(
-            f"{unread} workbook(s) in {data / 'submissions'} could not be read; baselines in them are not used"
-        )
-    known = set(earlier_years.known) | {(ms.year, n) for n in ms.submissions if n < filled.submission}
-    return baselines_from(submission, tuple(filled.counties), earlier, known=known), notes
+    outcome = run_score(workbook, data=data, allow_measure_set_change=allow_measure_set_change, measures=measures)
+    deliver(outcome, format, output)
 
 
 # ----------------------------------------------------------------------------- the year
 
-
-BaselineDataOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--baseline-data",
-        help="An earlier program year's data folder, for improvement measures' baselines "
-        "(default: the py<N>/ folder beside --data, when there is one). Repeat for several years.",
-        show_default=False,
-    ),
-]
 
 JobsOpt = Annotated[
     int | None,
@@ -628,53 +265,24 @@ JobsOpt = Annotated[
 ]
 
 
-def compute_year(
-    measures: Path | None,
-    year: int,
-    data: Path,
-    *,
-    allow_change: bool,
-    jobs: int | None,
-    show_progress: bool,
-    baseline_data: list[Path] | None = None,
-) -> Any:
-    """Load everything for a year and run it; shows a progress bar on a terminal."""
-    from ipp_calc.core.year import run_year
-    from ipp_calc.io.year_loader import default_jobs, load_year_inputs
+def load_year(
+    measures: Path | None, year: int, data: Path, *, allow_change: bool, jobs: int | None
+) -> tuple[Year, tuple[Path, ...]]:
+    """Load and run a year, with a progress bar while its workbooks are read on a terminal."""
+    from ipp_calc.app.year import load
 
-    ms = load_measure_set(measures, year)
-    progress_cb = None
-    bar: Any = None
-    if show_progress and sys.stderr.isatty():
-        from rich.progress import Progress
+    if not sys.stderr.isatty():
+        return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs)
+    from rich.progress import Progress
 
-        bar = Progress(transient=True)
-        task = bar.add_task("reading workbooks", total=None)
-        bar.start()
+    bar = Progress(transient=True)
+    task = bar.add_task("reading workbooks", total=None)
 
-        def progress_cb(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def progress(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
 
-    try:
-        loaded = load_year_inputs(
-            ms,
-            measures_root(measures),
-            data,
-            allow_measure_set_change=allow_change,
-            jobs=jobs if jobs is not None else default_jobs(),
-            progress=progress_cb,
-            baseline_data=baseline_data or (),
-        )
-    finally:
-        if bar is not None:
-            bar.stop()
-    return ms, loaded, run_year(loaded.inputs)
-
-
-def year_notes(ms: Any, loaded: Any, result: Any) -> list[str]:
-    notes = illustrative_notes(ms) + list(result.allocation.notes)
-    notes += [f.line_text() for f in loaded.notes]
-    return notes
+    with bar:
+        return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs, progress=progress)
 
 
 @app.command()
@@ -683,34 +291,15 @@ def pool(
     data: DataOpt = Path("."),
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
-    baseline_data: BaselineDataOpt = None,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
     """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
-    from ipp_calc.io.render import pool_csv, pool_tables
+    from ipp_calc.app.year import pool as run_pool
 
-    ms, loaded, result = compute_year(
-        measures,
-        year,
-        data,
-        allow_change=allow_measure_set_change,
-        jobs=jobs,
-        show_progress=True,
-        baseline_data=baseline_data,
-    )
-    notes = year_notes(ms, loaded, result)
-    document = {**result.pool.to_json(), "status": ms.program.status, "notices": notes}
-    deliver(
-        format=format,
-        output=output,
-        inputs=data_inputs(data) + [Path(w) for w in loaded.workbooks],
-        document=document,
-        tables=lambda: pool_tables(result.pool),
-        csv=pool_csv(result.pool),
-        notes=notes,
-    )
+    loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
+    deliver(run_pool(loaded, inputs), format, output)
 
 
 @app.command()
@@ -723,61 +312,14 @@ def run(
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
-    baseline_data: BaselineDataOpt = None,
     measures: MeasuresOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """The whole year end to end: allocation, every submission, pool, reconciliation."""
-    from ipp_calc.core.trace import trace_json
-    from ipp_calc.io.render import run_csv, run_tables
+    from ipp_calc.app.year import run as run_run
 
-    ms, loaded, result = compute_year(
-        measures,
-        year,
-        data,
-        allow_change=allow_measure_set_change,
-        jobs=jobs,
-        show_progress=True,
-        baseline_data=baseline_data,
-    )
-    notes = year_notes(ms, loaded, result)
-    inputs = data_inputs(data) + [Path(w) for w in loaded.workbooks]
-    text_output = output
-    if output is not None and output.suffix.lower() == ".xlsx":
-        from ipp_calc.io.output import check_output_path
-        from ipp_calc.io.report import write_report
-
-        check_output_path(output, inputs)
-        from ipp_calc.io.report import Provenance
-
-        provenance = Provenance(command=command_line(), workbook_sha256=sha256_of(loaded.workbooks))
-        write_report(
-            result,
-            output,
-            notes=notes,
-            sources=loaded.data.sources,
-            workbooks=loaded.workbooks,
-            provenance=provenance,
-        )
-        text_output = None
-    document: dict[str, Any] = {**result.to_json(), "status": ms.program.status, "notices": notes}
-    if format is Format.json:
-        document["trace"] = trace_json(result)
-    deliver(
-        format=format,
-        output=text_output,
-        inputs=inputs,
-        document=document,
-        tables=lambda: run_tables(result),
-        csv=run_csv(result),
-        notes=notes,
-    )
-    if output is not None and text_output is None:
-        notice(f"wrote the report workbook {output}")
-    for finding in result.findings:
-        sys.stderr.write(printable(f"finding: {finding}") + "\n")
-    if result.findings:
-        raise typer.Exit(EXIT_FINDINGS)
+    loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
+    deliver(run_run(loaded, inputs), format, output)
 
 
 @app.command()
@@ -787,52 +329,15 @@ def explain(
     data: DataOpt = Path("."),
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
-    baseline_data: BaselineDataOpt = None,
     measures: MeasuresOpt = None,
-    county: Annotated[
-        str | None,
-        typer.Option("--county", help="Only the steps about this county (and those about the whole plan)."),
-    ] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     output: OutputOpt = None,
 ) -> None:
     """The chain of parameters, shares, points and references behind one plan's dollars."""
-    from ipp_calc.core.trace import FOR_PEOPLE, for_county, trace_plan
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.output import json_text
-    from ipp_calc.io.render import explain_text
+    from ipp_calc.app.year import explain as run_explain
 
-    ms, loaded, result = compute_year(
-        measures,
-        year,
-        data,
-        allow_change=allow_measure_set_change,
-        jobs=jobs,
-        show_progress=True,
-        baseline_data=baseline_data,
-    )
-    if result.allocation.plan(mcp) is None:
-        raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
-    if county is not None:
-        known = result.allocation.counties(mcp)
-        if county not in known:
-            raise InputError(
-                Finding(
-                    "unknown-county",
-                    f"MCP {mcp} has no plans.csv row for county {county!r} (it has {', '.join(known)})",
-                    file=str(data / "plans.csv"),
-                )
-            )
-    notes = illustrative_notes(ms)
-    if format is CheckFormat.json:
-        steps = trace_plan(result, mcp)
-        steps = for_county(steps, county) if county is not None else steps
-        text = json_text({"mcp": mcp, "steps": [s.to_json() for s in steps], "notices": notes})
-    else:
-        steps = trace_plan(result, mcp, FOR_PEOPLE)
-        steps = for_county(steps, county) if county is not None else steps
-        text = explain_text(mcp, steps, county, notes=notes)
-    emit(text, output, data_inputs(data) + [Path(w) for w in loaded.workbooks])
+    loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
+    deliver(run_explain(loaded, inputs, mcp, data), format, output)
 
 
 # ----------------------------------------------------------------------------- ipp review
@@ -917,168 +422,6 @@ def review(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-# ----------------------------------------------------------------------------- ipp elections
-
-
-class ElectionsFormat(StrEnum):
-    yaml = "yaml"
-    json = "json"
-
-
-@app.command()
-def elections(
-    year: YearOpt,
-    data: DataOpt = Path("."),
-    measures: MeasuresOpt = None,
-    format: Annotated[ElectionsFormat, typer.Option("--format", "-f", help="Output format.")] = ElectionsFormat.yaml,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write elections.yaml here (atomically; it may be the data folder's own elections.yaml).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Gather the plans' Gap-Filling Plan elections from their workbooks into elections.yaml."""
-    from ipp_calc.core.elections import elections_yaml, gather
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.elections import read_elections_sheet
-    from ipp_calc.io.output import json_text
-    from ipp_calc.io.year_loader import workbook_paths
-
-    ms = load_measure_set(measures, year)
-    number = ms.program.gap_filling_submission
-    if number is None:
-        raise InputError(
-            Finding(
-                "usage",
-                f"PY{year}'s program.yaml names no gap_filling_submission: no template carries elections",
-                file=ms.program_source.path,
-            )
-        )
-    folder = read_data_folder(data, ms.program, need_elections=False)
-    existing_path = data / "elections.yaml"
-    existing = folder.elections if existing_path.exists() else None
-    if not (data / "submissions").is_dir():
-        raise InputError(Finding("file-not-found", "the data folder has no submissions/ folder", file=str(data)))
-    paths, file_notes = workbook_paths(data / "submissions")
-    found: list[Finding] = []
-    books = []
-    for path in paths:
-        try:
-            book = read_elections_sheet(path, ms)
-        except InputError as exc:
-            found.extend(exc.findings)
-            continue
-        if book is not None:
-            books.append(book)
-    result = gather(ms.program, folder.mcps, books, existing, existing_file=str(existing_path))
-    findings = sorted([*found, *result.findings], key=lambda f: f.sort_key())
-    header = [
-        f"PY{year} elections, gathered by ipp elections from the submission {number} workbooks",
-        f"in {data / 'submissions'}.",
-        "Exception requests are written approved: false until DHCS decides; corrective_action_plan and",
-        "recoupment are DHCS's and kept from the elections.yaml this was made from.",
-    ]
-    if format is ElectionsFormat.json:
-        document = {
-            "program_year": year,
-            "submission": number,
-            "elections": {m: e.model_dump(mode="json", by_alias=True) for m, e in sorted(result.elections.items())},
-            "findings": [f.to_json() for f in findings],
-            "notices": illustrative_notes(ms),
-        }
-        text = json_text(document)
-    else:
-        text = elections_yaml(result.elections, header=header)
-    inputs = [p for p in data_inputs(data) if p != existing_path] + paths
-    emit(text, output, inputs)
-    for line in illustrative_notes(ms) + [f.line_text() for f in file_notes]:
-        notice(line)
-    if output is not None:
-        notice(f"wrote {output}: elections of {len(result.elections)} of {len(folder.mcps)} plans")
-    errors = [f for f in findings if f.severity == "error"]
-    for finding in findings:
-        label = "finding" if finding.severity == "error" else "note"
-        sys.stderr.write(printable(f"{label}: {finding.line_text()} [{finding.code}]") + "\n")
-    if errors:
-        raise typer.Exit(EXIT_FINDINGS)
-
-
-# ----------------------------------------------------------------------------- ipp program
-
-
-@app.command()
-def program(
-    data: Annotated[
-        Path,
-        typer.Option("--data", help="A folder of program-year data folders: py1/, py2/, py3/ (e.g. examples)."),
-    ] = Path("."),
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the program workbook (.xlsx: a Program sheet, then each year's sheets) or the output.",
-            show_default=False,
-        ),
-    ] = None,
-    allow_measure_set_change: AllowChangeOpt = False,
-    jobs: JobsOpt = None,
-    measures: MeasuresOpt = None,
-    format: FormatOpt = Format.table,
-) -> None:
-    """Every program year under a folder: per plan and year, and the program's reconciliation."""
-    from ipp_calc.core.program import program_of
-    from ipp_calc.core.year import run_year
-    from ipp_calc.io.program_view import program_csv, program_tables
-    from ipp_calc.io.year_loader import default_jobs, load_program_inputs
-
-    loaded = load_program_inputs(
-        data,
-        measures_root(measures),
-        lambda year: load_measure_set(measures, year),
-        allow_measure_set_change=allow_measure_set_change,
-        jobs=jobs if jobs is not None else default_jobs(),
-    )
-    results = [run_year(year.inputs) for year in loaded]
-    result = program_of(results)
-    notes: list[str] = []
-    inputs: list[Path] = []
-    for year, computed in zip(loaded, results, strict=True):
-        number = computed.ms.year
-        notes += [f"PY{number}: {n}" for n in year_notes(computed.ms, year, computed)]
-        inputs += data_inputs(year.data.folder) + [Path(w) for w in year.workbooks]
-    text_output = output
-    if output is not None and output.suffix.lower() == ".xlsx":
-        from ipp_calc.io.output import check_output_path
-        from ipp_calc.io.program_report import write_program_report
-
-        check_output_path(output, inputs)
-        write_program_report(result, output, notes=notes, years=loaded)
-        text_output = None
-    status = "illustrative" if any(r.ms.illustrative for r in results) else "official"
-    document: dict[str, Any] = {**result.to_json(), "status": status, "notices": notes}
-    deliver(
-        format=format,
-        output=text_output,
-        inputs=inputs,
-        document=document,
-        tables=lambda: program_tables(result),
-        csv=program_csv(result),
-        notes=notes,
-    )
-    if output is not None and text_output is None:
-        notice(f"wrote the program workbook {output}")
-    for finding in result.findings:
-        sys.stderr.write(printable(f"finding: {finding}") + "\n")
-    if result.findings:
-        raise typer.Exit(EXIT_FINDINGS)
-
-
 # ----------------------------------------------------------------------------- ipp diff
 
 
@@ -1141,71 +484,12 @@ def diff(
     output: OutputOpt = None,
 ) -> None:
     """A measure-set edit: structural and breaking changes, and with --data every plan's dollars."""
-    from ipp_calc.core.diff import DiffReport, diff_years, with_effects
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io import diffrun
-    from ipp_calc.io.gitrev import load_tree
+    from ipp_calc.app.diff import diff as run_diff
 
-    old_tree, new_tree, disk = diffrun.diff_sides(paths or [], base, measures)
-    found: list[Finding] = []
-    loaded = []
-    for tree in (old_tree, new_tree):
-        try:
-            loaded.append(load_tree(tree))
-        except InputError as exc:
-            found.extend(exc.findings)
-    if found:
-        raise InputError(found)
-    old, new = loaded
-    old_sets, new_sets = diffrun.diff_pairs(old, new, year)
-    notes: list[str] = []
-    if not old_tree.folders:
-        notes.append(f"{old.label} holds no measure sets: everything in {new.label} is new")
-    changes = diff_years(old_sets, new_sets)
-    impact = None
-    inputs = [p for folder in disk for p in folder.rglob("*.yaml")]
-    if data is not None:
-        chosen = diffrun.impact_year(old_sets, new_sets, changes, year)
-        dollars = diffrun.dollar_impact(old, new, old_sets[chosen], new_sets[chosen], data, jobs)
-        impact = dollars.impact
-        notes += dollars.notes
-        changes = diff_years(old_sets, new_sets, answered={chosen: dollars.answered})
-        changes = with_effects(changes, dollars.old_result, dollars.new_result, dollars.dropped, dollars.refused)
-        inputs += data_inputs(data)
-    else:
-        notes += diffrun.check_notes(old_sets, new_sets)
-    report = DiffReport(old.label, new.label, changes, impact, tuple(notes))
-    _diff_deliver(report, format, output, inputs)
-    code = EXIT_OK
-    if data is not None and impact is None:
-        code = EXIT_FINDINGS  # NEW cannot pay this data folder: a finding, whatever --fail-on says
-    if impact is not None and not impact.balanced:
-        sys.stderr.write("finding: the totals do not reconcile to the cent (a bug: please report it) [unbalanced]\n")
-        code = EXIT_FINDINGS
-    if (fail_on is FailOn.breaking and report.breaking) or (fail_on is FailOn.any and report.changes):
-        code = EXIT_FINDINGS
-    if code:
-        raise typer.Exit(code)
-
-
-def _diff_deliver(report: Any, format: DiffFormat, output: Path | None, inputs: list[Path]) -> None:
-    from ipp_calc.io.diffview import diff_csv, diff_markdown, diff_tables, summary_line
-    from ipp_calc.io.output import csv_text, json_text
-    from ipp_calc.io.render import render_tables
-
-    if format is DiffFormat.json:
-        text = json_text(report.to_json())
-    elif format is DiffFormat.csv:
-        text = csv_text(*diff_csv(report))
-    elif format is DiffFormat.markdown:
-        text = diff_markdown(report)
-    else:
-        header = [f"ipp diff: {report.old_label} → {report.new_label}: {summary_line(report)}", *report.notes]
-        text = render_tables(diff_tables(report), header)
-    emit(text, output, inputs)
-    if format is not DiffFormat.table or output is not None:
-        for line in report.notes:
-            notice(line)
+    outcome = run_diff(
+        paths or [], base=base, data=data, year=year, fail_on=fail_on.value, jobs=jobs, measures=measures
+    )
+    deliver(outcome, format, output)
 
 
 # ----------------------------------------------------------------------------- ipp schema
@@ -1275,12 +559,9 @@ def report_input_error(exc: InputError, as_json: bool) -> None:
         first = exc.first.to_json()
         if len(exc.findings) > 1:
             first["more"] = [f.to_json() for f in exc.findings[1:]]
-        if exc.hint:
-            first["hint"] = exc.hint
         sys.stdout.write(json_text({"error": first}))
     else:
-        hint = f"; {printable(exc.hint)}" if exc.hint else ""  # still one line, as every error is
-        sys.stderr.write(f"error: {exc.summary_line()}{hint} [{exc.first.code}]\n")
+        sys.stderr.write(f"error: {exc.summary_line()} [{exc.first.code}]\n")
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -1305,13 +586,10 @@ def _report_usage(exc: Exception, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with the contract's code; never show a traceback unless --debug."""
     from ipp_calc.errors import InputError
-    from ipp_calc.io.terminal import degrade_gracefully
 
-    degrade_gracefully()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("IPP_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
-    _INVOKED[:] = args
     as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:

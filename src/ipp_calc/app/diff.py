@@ -1,4 +1,4 @@
-"""Running ``ipp diff``: the two sides (folders or a git revision), the years to compare, and the
+"""``ipp diff``: the two sides (folders or a git revision), the years to compare, and the
 year run under both measure sets on the same data and workbooks.
 
 Why not in the CLI: this is orchestration with rules of its own (which year --data compares, how
@@ -10,9 +10,85 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from ipp_calc.app.common import data_inputs
+from ipp_calc.app.outcome import Document, Outcome
+from ipp_calc.errors import Finding
 from ipp_calc.io.measures import illustrative_notes
+
+#: When ``ipp diff`` exits 1: on a breaking change, on any change, or never.
+FailOn = Literal["breaking", "any", "never"]
+
+
+def diff(
+    paths: list[Path],
+    *,
+    base: str | None = None,
+    data: Path | None = None,
+    year: int | None = None,
+    fail_on: FailOn = "breaking",
+    jobs: int | None = None,
+    measures: Path | None = None,
+) -> Outcome:
+    """Compare two measure sets: structural and breaking changes, and with ``data`` every plan's dollars."""
+    from ipp_calc.core.diff import DiffReport, diff_years
+    from ipp_calc.errors import InputError
+    from ipp_calc.io.diffview import diff_csv, diff_markdown, diff_tables, summary_line
+    from ipp_calc.io.gitrev import load_tree
+    from ipp_calc.io.output import csv_text
+    from ipp_calc.io.render import render_tables
+
+    old_tree, new_tree, disk = diff_sides(paths, base, measures)
+    found: list[Finding] = []
+    loaded = []
+    for tree in (old_tree, new_tree):
+        try:
+            loaded.append(load_tree(tree))
+        except InputError as exc:
+            found.extend(exc.findings)
+    if found:
+        raise InputError(found)
+    old, new = loaded
+    old_sets, new_sets = diff_pairs(old, new, year)
+    notes: list[str] = []
+    if not old_tree.folders:
+        notes.append(f"{old.label} holds no measure sets: everything in {new.label} is new")
+    changes = diff_years(old_sets, new_sets)
+    impact = None
+    inputs = [p for folder in disk for p in folder.rglob("*.yaml")]
+    if data is not None:
+        chosen = impact_year(old_sets, new_sets, changes, year)
+        impact, more, answered = dollar_impact(old, new, old_sets[chosen], new_sets[chosen], data, jobs)
+        notes += more
+        changes = diff_years(old_sets, new_sets, answered={chosen: answered})
+        inputs += data_inputs(data)
+    else:
+        notes += check_notes(old_sets, new_sets)
+    report = DiffReport(old.label, new.label, changes, impact, tuple(notes))
+    findings: tuple[Finding, ...] = ()
+    if impact is not None and not impact.balanced:
+        findings = (Finding("unbalanced", "the totals do not reconcile to the cent (a bug: please report it)"),)
+
+    def table() -> str:
+        header = [f"ipp diff: {report.old_label} → {report.new_label}: {summary_line(report)}", *report.notes]
+        return render_tables(diff_tables(report), header)
+
+    def document() -> Document:
+        return report.to_json()
+
+    return Outcome(
+        document=document,
+        views={
+            "table": table,
+            "csv": lambda: csv_text(*diff_csv(report)),
+            "markdown": lambda: diff_markdown(report),
+        },
+        notes=report.notes,
+        findings=findings,
+        inputs=tuple(inputs),
+        failed=(fail_on == "breaking" and bool(report.breaking)) or (fail_on == "any" and bool(report.changes)),
+    )
 
 
 def diff_sides(paths: list[Path], base: str | None, measures: Path | None) -> tuple[Any, Any, list[Path]]:

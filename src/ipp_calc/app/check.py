@@ -1,0 +1,75 @@
+"""``ipp check``: validate measure sets and program files, structure then cross-file rules, all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipp_calc.app.common import measures_root
+from ipp_calc.app.outcome import Document, Outcome
+from ipp_calc.core.models import MeasureSet
+from ipp_calc.errors import Finding
+
+
+def _baseline_findings(sets: list[MeasureSet], targets: list[Path], root: Path) -> list[Finding]:
+    """Every baseline reference of the checked years, resolved among them, then beside them."""
+    from ipp_calc.core.checks import check_baselines
+    from ipp_calc.io.measures import baseline_sets
+
+    have = {ms.year: ms for ms in sets}
+    roots = [t if t.is_dir() and not (t / "program.yaml").exists() else t.parent for t in targets]
+    roots = [r.parent if r.name.startswith("py") and (r / "program.yaml").exists() else r for r in roots]
+    found: list[Finding] = []
+    for ms in sets:
+        found += check_baselines(ms, baseline_sets(ms, [*roots, root], have))
+    return found
+
+
+def check(paths: list[Path], measures: Path | None = None) -> Outcome:
+    """Every finding of the named folders or files (default: the measures root)."""
+    from ipp_calc.core.checks import check_measure_set
+    from ipp_calc.io.measures import display_path, load_for_check
+
+    targets = paths or [measures_root(measures)]
+    # -o must not overwrite any file checked: a named file's measure set is read whole, and a
+    # folder's every YAML file, so those are all inputs, not just the paths named.
+    read = [p for t in targets for p in [t, *(t if t.is_dir() else t.parent).rglob("*.y*ml")]]
+    sets, found, only = load_for_check(targets)
+    for ms in sets:
+        found.extend(check_measure_set(ms))
+    found.extend(_baseline_findings(sets, targets, measures_root(measures)))
+    if only is not None:
+        found = [f for f in found if f.file is None or f.file in only]
+    findings = tuple(sorted(found, key=lambda f: f.sort_key()))
+    checked = sorted(
+        [ms.program_source.path for ms in sets] + [s.path for ms in sets for s in ms.submission_sources.values()]
+    )
+
+    def document() -> Document:
+        return {"checked": checked, "findings": [f.to_json() for f in findings], "ok": not findings}
+
+    def table() -> str:
+        return "".join(f"{f.line_text()} [{f.code}]\n" for f in findings)
+
+    summary = (
+        f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+        if findings
+        else f"ok: {len(checked)} file{'s' if len(checked) != 1 else ''} checked, no findings"
+    )
+    notes: tuple[str, ...] = ()
+    if not findings:
+        notes = tuple(
+            f"{display_path(Path(ms.program_source.path).parent)}: status illustrative "
+            "(not DHCS's official measure set)"
+            for ms in sets
+            if ms.illustrative
+        )
+    return Outcome(
+        document=document,
+        views={"table": table},
+        notes=notes,
+        findings=findings,
+        inputs=tuple(read),
+        summary=summary,
+        notes_in_table=False,
+        findings_are_output=True,
+    )

@@ -1,0 +1,118 @@
+"""``ipp template``: a blank (or prepopulated) reporting template from the measure set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set, unknown_mcp
+from ipp_calc.app.outcome import Document, Outcome
+from ipp_calc.core.prepopulate import Prepopulation
+from ipp_calc.errors import Finding, InputError
+
+
+def _counties(text: str) -> list[str]:
+    return sorted({c.strip() for c in text.split(",") if c.strip()})
+
+
+def prepopulation_lines(prepopulation: Prepopulation, year: int, submission: int) -> list[str]:
+    """What ``--from`` carried, one line each (or why nothing was)."""
+    source = f"PY{prepopulation.program_year} submission {prepopulation.submission}"
+    if not prepopulation.declared:
+        return [
+            f"carried nothing from {prepopulation.source}: no measure of PY{year} submission {submission} "
+            f"is prepopulated from {source} (prepopulate_from in the measure set)"
+        ]
+    count = len(prepopulation.carried)
+    lines = [f"carried {count} value{'s' if count != 1 else ''} from {prepopulation.label}:"]
+    lines += [f"  {item}" for item in prepopulation.carried]
+    return lines
+
+
+def template(
+    year: int,
+    submission: int,
+    output: Path,
+    *,
+    mcp: str | None,
+    counties: str | None = None,
+    data: Path | None = None,
+    previous: Path | None = None,
+    measures: Path | None = None,
+) -> Outcome:
+    """Write the template to ``output``; the outcome's table says what was written."""
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.output import check_output_path
+    from ipp_calc.io.template import write_template
+    from ipp_calc.io.year_loader import measure_ids
+
+    ms = load_measure_set(measures, year)
+    if ms.submission(submission) is None:
+        have = ", ".join(map(str, sorted(ms.submissions)))
+        raise InputError(Finding("usage", f"PY{year} has no submission {submission} (it has {have})"))
+    if mcp is None:
+        raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
+    targets = None
+    inputs: list[Path] = []
+    if data is not None:
+        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
+        inputs = data_inputs(data)
+        if mcp not in folder.mcps:
+            raise unknown_mcp(mcp, data)
+        county_list = folder.counties(mcp)
+        if counties is not None:
+            given = sorted(c.strip() for c in counties.split(",") if c.strip())
+            if given != county_list:
+                raise InputError(
+                    Finding(
+                        "usage", f"--counties {', '.join(given)} disagrees with plans.csv ({', '.join(county_list)})"
+                    )
+                )
+        targets = {(t.measure, t.county): t.target for t in folder.targets or () if t.mcp == mcp}
+    elif counties is None:
+        raise InputError(Finding("usage", 'give --counties "A,B" or --data DIR to say where the MCP operates'))
+    else:
+        county_list = _counties(counties)
+        if not county_list:
+            raise InputError(Finding("usage", "--counties names no county"))
+    prepopulation = None
+    if previous is not None:
+        from ipp_calc.io.earlier import read_prepopulation
+
+        inputs.append(previous)
+        prepopulation = read_prepopulation(
+            previous,
+            lambda y: ms if y == year else load_measure_set(measures, y),
+            ms.submissions[submission],
+            mcp,
+            county_list,
+            display=str(previous),
+        )
+    check_output_path(output, inputs)
+    write_template(ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation)
+    lines = [
+        f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
+        f"{'y' if len(county_list) == 1 else 'ies'}"
+    ]
+    notes = illustrative_notes(ms)
+    if prepopulation is not None:
+        lines += prepopulation_lines(prepopulation, year, submission)
+        notes += [f"not carried from {previous}: {item}" for item in prepopulation.not_carried]
+    wrote = "".join(f"{line}\n" for line in lines)
+
+    def document() -> Document:
+        return {
+            "output": str(output),
+            "mcp": mcp,
+            "program_year": year,
+            "submission": submission,
+            "counties": county_list,
+            "notices": notes,
+        }
+
+    return Outcome(
+        document=document,
+        views={"table": lambda: wrote},
+        notes=tuple(notes),
+        inputs=tuple(inputs),
+        notes_in_table=False,
+    )

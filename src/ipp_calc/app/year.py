@@ -1,0 +1,144 @@
+"""The year's commands: ``ipp pool``, ``ipp run`` and ``ipp explain``, over one loaded year."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set, measures_root, unknown_mcp
+from ipp_calc.app.outcome import Document, Outcome
+from ipp_calc.core.models import MeasureSet
+from ipp_calc.core.year import YearResult
+from ipp_calc.errors import Finding
+from ipp_calc.io.year_loader import LoadedYear
+
+#: Called with (workbooks read, workbooks in all) while a year's workbooks are read.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Year:
+    """A year loaded and run: its measure set, what was read, the result and the notes to show."""
+
+    ms: MeasureSet
+    loaded: LoadedYear
+    result: YearResult
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        notes = illustrative_notes(self.ms) + list(self.result.allocation.notes)
+        notes += [f.line_text() for f in self.loaded.notes]
+        return tuple(notes)
+
+
+def load(
+    year: int,
+    data: Path,
+    *,
+    measures: Path | None = None,
+    allow_measure_set_change: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[Year, tuple[Path, ...]]:
+    """Read the data folder and every workbook, and run the year; also the files read."""
+    from ipp_calc.core.year import run_year
+    from ipp_calc.io.year_loader import default_jobs, load_year_inputs
+
+    ms = load_measure_set(measures, year)
+    loaded = load_year_inputs(
+        ms,
+        measures_root(measures),
+        data,
+        allow_measure_set_change=allow_measure_set_change,
+        jobs=jobs if jobs is not None else default_jobs(),
+        progress=progress,
+    )
+    inputs = (*data_inputs(data), *(Path(w) for w in loaded.workbooks))
+    return Year(ms, loaded, run_year(loaded.inputs)), inputs
+
+
+def year_findings(result: YearResult) -> tuple[Finding, ...]:
+    """Limits breached and a reconciliation that is off: each makes ``ipp run`` exit 1."""
+    out = [Finding("earned-above-limit", f"{s.mcp}: {b}") for s in result.summary for b in s.breaches]
+    out += [Finding(f.code, f"{f.mcp}: {f.message}") for f in result.allocation.findings]
+    if not result.reconciliation.balanced:
+        out.append(Finding("unbalanced", "reconciliation does not balance to the cent"))
+    return tuple(out)
+
+
+def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:
+    """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
+    from ipp_calc.io.output import csv_text
+    from ipp_calc.io.render import pool_csv, pool_tables, render_tables
+
+    result, notes = year.result, year.notes
+
+    def document() -> Document:
+        return {**result.pool.to_json(), "status": year.ms.program.status, "notices": list(notes)}
+
+    return Outcome(
+        document=document,
+        views={
+            "table": lambda: render_tables(pool_tables(result.pool), notes),
+            "csv": lambda: csv_text(*pool_csv(result.pool)),
+        },
+        notes=notes,
+        inputs=inputs,
+    )
+
+
+def run(year: Year, inputs: tuple[Path, ...]) -> Outcome:
+    """The whole year: allocation, every submission, pool, reconciliation (and the report workbook)."""
+    from ipp_calc.core.trace import trace_json
+    from ipp_calc.io.output import csv_text
+    from ipp_calc.io.render import render_tables, run_csv, run_tables
+
+    result, notes = year.result, year.notes
+
+    def document() -> Document:
+        return {
+            **result.to_json(),
+            "status": year.ms.program.status,
+            "notices": list(notes),
+            "trace": trace_json(result),
+        }
+
+    def workbook(path: Path) -> str:
+        from ipp_calc.io.report import write_report
+
+        write_report(result, path, notes=list(notes), sources=year.loaded.data.sources, workbooks=year.loaded.workbooks)
+        return f"wrote the report workbook {path}"
+
+    return Outcome(
+        document=document,
+        views={
+            "table": lambda: render_tables(run_tables(result), notes),
+            "csv": lambda: csv_text(*run_csv(result)),
+        },
+        files={"xlsx": workbook},
+        notes=notes,
+        findings=year_findings(result),
+        inputs=inputs,
+    )
+
+
+def explain(year: Year, inputs: tuple[Path, ...], mcp: str, data: Path) -> Outcome:
+    """The chain of parameters, shares, points and references behind one plan's dollars."""
+    from ipp_calc.core.trace import trace_plan
+    from ipp_calc.io.render import explain_text
+
+    if year.result.allocation.plan(mcp) is None:
+        raise unknown_mcp(mcp, data)
+    steps = trace_plan(year.result, mcp)
+    notes = tuple(illustrative_notes(year.ms))
+
+    def document() -> Document:
+        return {"mcp": mcp, "steps": [s.to_json() for s in steps], "notices": list(notes)}
+
+    return Outcome(
+        document=document,
+        views={"table": lambda: "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps)},
+        notes=notes,
+        inputs=inputs,
+    )
