@@ -34,8 +34,10 @@ H_COUNTY = "County"
 H_RESPONSE = "Response"
 H_NOTES = "Notes"
 H_TARGET = "Target"
+#: The plan's own earlier value for an improvement measure (written by prepopulation, RULES.md 8).
+H_BASELINE = "Baseline"
 REQUIRED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE)
-USED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET)
+USED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET, H_BASELINE)
 
 #: The Responses header the template writes, in order. ``Response`` is column G, as in
 #: FORMATS.md's example.
