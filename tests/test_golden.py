@@ -113,6 +113,8 @@ CASES: dict[str, list[str]] = {
     "run-py1.json": ["run", *YEAR, "-f", "json"],
     "run-py1.csv": ["run", *YEAR, "-f", "csv"],
     "explain-py1.json": ["explain", *YEAR, "--mcp", SMALL_PLAN, "-f", "json"],
+    "review-py1.json": ["review", "--year", "1", "--submission", "2", "--data", "py1", "-f", "json"],
+    "review-py1.csv": ["review", "--year", "1", "--submission", "2", "--data", "py1", "-f", "csv"],
     "check-measures.json": ["check", "measures", "-f", "json"],
     "check-diffbase.json": ["check", "diffbase", "-f", "json"],
     "diff-fixtures.json": ["diff", "diffbase", "diffmoved", "-f", "json"],

@@ -115,6 +115,21 @@ def notice(message: str) -> None:
     sys.stderr.write(printable(f"note: {message}") + "\n")
 
 
+def _write_file_form(outcome: Outcome, output: Path | None) -> str | None:
+    """Write the outcome's file form that ``-o`` names (by suffix, or a folder), if it has one."""
+    if output is None:
+        return None
+    if "dir" in outcome.files and (output.is_dir() or not output.suffix):
+        return outcome.files["dir"](output)
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in outcome.files:
+        return None
+    from ipp_calc.io.output import check_output_path
+
+    check_output_path(output, list(outcome.inputs))
+    return outcome.files[suffix](output)
+
+
 def deliver(outcome: Outcome, format: str, output: Path | None) -> None:
     """The one way every command delivers its outcome (FORMATS.md).
 
@@ -123,14 +138,15 @@ def deliver(outcome: Outcome, format: str, output: Path | None) -> None:
     to ``-o`` or the terminal. Notes go on the table, or to stderr for every other format and for
     ``-o``; findings to stderr, one line each; any finding (or the command's own policy) exits 1.
     """
-    text_output = output
-    wrote: str | None = None
-    if output is not None and (suffix := output.suffix.lower().lstrip(".")) in outcome.files:
-        from ipp_calc.io.output import check_output_path
-
-        check_output_path(output, list(outcome.inputs))
-        wrote = outcome.files[suffix](output)
-        text_output = None
+    wrote = _write_file_form(outcome, output)
+    if wrote is not None and outcome.files_replace_output:
+        sys.stdout.write(printable(wrote) + "\n")
+        for line in outcome.notes:
+            notice(line)
+        if outcome.exit_findings:
+            raise typer.Exit(EXIT_FINDINGS)
+        return
+    text_output = output if wrote is None else None
     if format == "json":
         from ipp_calc.io.output import json_text
 
@@ -363,63 +379,10 @@ def review(
     ] = None,
 ) -> None:
     """The intake review of one round: every workbook read, each plan accepted, revision requested or missing."""
-    from ipp_calc.core.review import review_round
-    from ipp_calc.core.year import targets_by_mcp
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.review import read_round, write_letters, write_review_workbook
-    from ipp_calc.io.reviewview import review_csv, review_tables, summary_line
-    from ipp_calc.io.year_loader import measure_ids as year_measure_ids
+    from ipp_calc.app.review import review as run_review
 
-    ms = load_measure_set(measures, year)
-    if ms.submission(submission) is None:
-        raise InputError(
-            Finding(
-                "usage",
-                f"PY{year} has no submission {submission} (it has {', '.join(map(str, sorted(ms.submissions)))})",
-            )
-        )
-    folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
-    reads, file_notes = read_round(data, ms, allow_measure_set_change=allow_measure_set_change)
-    result = review_round(
-        ms,
-        submission,
-        {mcp: folder.counties(mcp) for mcp in folder.mcps},
-        reads,
-        targets=targets_by_mcp(folder.targets),
-    )
-    notes = illustrative_notes(ms) + [f.line_text() for f in file_notes]
-    if result.other_submissions:
-        notes.append(f"{len(result.other_submissions)} workbook(s) answer another submission: not part of this round")
-    inputs = data_inputs(data) + [data / "submissions" / Path(r.file).name for r in reads]
-    if output is not None and (output.is_dir() or not output.suffix):
-        written = write_letters(result, output, illustrative=ms.illustrative, inputs=inputs)
-        typer.echo(f"wrote {len(written)} letters in {output}: {summary_line(result)}")
-        for line in notes:
-            notice(line)
-    elif output is not None and output.suffix.lower() == ".xlsx":
-        from ipp_calc.io.output import check_output_path
-
-        check_output_path(output, inputs)
-        write_review_workbook(result, output, notes=notes)
-        typer.echo(f"wrote the review workbook {output}: {summary_line(result)}")
-        for line in notes:
-            notice(line)
-    else:
-        document = {**result.to_json(), "status": ms.program.status, "notices": notes}
-        deliver(
-            format=format,
-            output=output,
-            inputs=inputs,
-            document=document,
-            tables=lambda: review_tables(result),
-            csv=review_csv(result),
-            notes=notes,
-        )
-        if format is Format.table and output is None:
-            typer.echo(summary_line(result))
-    if not result.accepted:
-        raise typer.Exit(EXIT_FINDINGS)
+    outcome = run_review(year, submission, data, allow_measure_set_change=allow_measure_set_change, measures=measures)
+    deliver(outcome, format, output)
 
 
 # ----------------------------------------------------------------------------- ipp diff

@@ -36,6 +36,9 @@ class Outcome:
     the output (on the table, in JSON as ``notices``, on stderr otherwise); ``findings`` make the
     command exit 1 while its output is still written; ``failed`` is a command's own reason to exit 1
     (``ipp diff --fail-on``); ``inputs`` are the files read (``-o`` may never overwrite one).
+    ``files`` is keyed by suffix (``xlsx``) or ``dir`` for a folder form (``-o`` an existing folder
+    or a name without a suffix). ``files_replace_output``: writing a file form is the whole output
+    (its note goes to stdout), rather than writing it besides the chosen format on the terminal.
     ``summary`` is a closing line for the table (``ipp check``'s count: on stderr when findings
     were printed to the terminal). ``notes_in_table`` says the table view shows the notes itself;
     ``findings_are_output`` that the views list the findings (``ipp check``), so they are not
@@ -50,6 +53,7 @@ class Outcome:
     inputs: tuple[Path, ...] = ()
     failed: bool = False
     summary: str | None = None
+    files_replace_output: bool = False
     notes_in_table: bool = True
     findings_are_output: bool = False
 
