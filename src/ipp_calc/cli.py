@@ -141,37 +141,41 @@ def deliver(outcome: Outcome, format: str, output: Path | None) -> None:
     wrote = _write_file_form(outcome, output)
     if wrote is not None and outcome.files_replace_output:
         sys.stdout.write(printable(wrote) + "\n")
-        for line in outcome.notes:
-            notice(line)
-        if outcome.exit_findings:
-            raise typer.Exit(EXIT_FINDINGS)
-        return
-    text_output = output if wrote is None else None
+        _notes(outcome.notes)
+    else:
+        text_output = output if wrote is None else None
+        _deliver_text(outcome, format, text_output)
+        if not outcome.notes_in_table or format != "table" or text_output is not None:
+            _notes(outcome.notes)
+        if wrote is not None:
+            notice(wrote)
+        if not outcome.findings_are_output:
+            for finding in outcome.findings:
+                sys.stderr.write(f"finding: {finding.line_text()} [{finding.code}]\n")
+    if outcome.exit_findings:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _notes(lines: Sequence[str]) -> None:
+    for line in lines:
+        notice(line)
+
+
+def _deliver_text(outcome: Outcome, format: str, output: Path | None) -> None:
+    """The chosen format to ``output`` or the terminal; a table's summary line goes to stderr
+    when the findings above it went to the terminal (so a pipe gets the findings only)."""
     if format == "json":
         from ipp_calc.io.output import json_text
 
         text = json_text(outcome.document())
     else:
         text = outcome.views[format]()
-    summary_on_stderr = False
-    if outcome.summary is not None and format == "table":
-        if text_output is None and outcome.findings:
-            summary_on_stderr = True
-        else:
-            text += outcome.summary + "\n"
-    emit(text, text_output, outcome.inputs)
+    summary_on_stderr = outcome.summary is not None and format == "table" and output is None and bool(outcome.findings)
+    if outcome.summary is not None and format == "table" and not summary_on_stderr:
+        text += outcome.summary + "\n"
+    emit(text, output, outcome.inputs)
     if summary_on_stderr:
         sys.stderr.write(printable(outcome.summary or "") + "\n")
-    if not outcome.notes_in_table or format != "table" or text_output is not None:
-        for line in outcome.notes:
-            notice(line)
-    if wrote is not None:
-        notice(wrote)
-    if not outcome.findings_are_output:
-        for finding in outcome.findings:
-            sys.stderr.write(f"finding: {finding.line_text()} [{finding.code}]\n")
-    if outcome.exit_findings:
-        raise typer.Exit(EXIT_FINDINGS)
 
 
 # ----------------------------------------------------------------------------- ipp check
