@@ -257,6 +257,11 @@ def template(
 # ----------------------------------------------------------------------------- ipp score
 
 
+class ScoreSort(StrEnum):
+    measure = "measure"
+    worth = "worth"
+
+
 @app.command()
 def score(
     workbook: Annotated[Path, typer.Argument(help="The MCP's filled reporting template (.xlsx).")],
@@ -266,13 +271,31 @@ def score(
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
     measures: MeasuresOpt = None,
+    sort: Annotated[
+        ScoreSort,
+        typer.Option("--sort", help="Order of the measure rows (table and CSV): measure id, or worth (largest first)."),
+    ] = ScoreSort.measure,
+    unearned_only: Annotated[
+        bool,
+        typer.Option("--unearned-only", help="Show only measures not earned in full (table and CSV)."),
+    ] = False,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """Points per measure, area and county; dollars and worth when the data folder can allocate."""
+    """Points per measure, area and county; dollars and worth when the data folder can allocate.
+    Worth is what earning a measure in full would add, all else equal. JSON always carries every
+    row in the contract's order; --sort and --unearned-only shape the table and the CSV.
+    """
     from ipp_calc.app.score import score as run_score
 
-    outcome = run_score(workbook, data=data, allow_measure_set_change=allow_measure_set_change, measures=measures)
+    outcome = run_score(
+        workbook,
+        data=data,
+        allow_measure_set_change=allow_measure_set_change,
+        measures=measures,
+        sort=sort.value,
+        unearned_only=unearned_only,
+    )
     deliver(outcome, format, output)
 
 
@@ -350,6 +373,10 @@ def explain(
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
+    county: Annotated[
+        str | None,
+        typer.Option("--county", help="Only the steps about this county (and those about the whole plan)."),
+    ] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     output: OutputOpt = None,
 ) -> None:
@@ -357,7 +384,7 @@ def explain(
     from ipp_calc.app.year import explain as run_explain
 
     loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
-    deliver(run_explain(loaded, inputs, mcp, data), format, output)
+    deliver(run_explain(loaded, inputs, mcp, data, county), format, output)
 
 
 # ----------------------------------------------------------------------------- ipp review

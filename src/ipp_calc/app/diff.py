@@ -32,7 +32,7 @@ def diff(
     measures: Path | None = None,
 ) -> Outcome:
     """Compare two measure sets: structural and breaking changes, and with ``data`` every plan's dollars."""
-    from ipp_calc.core.diff import DiffReport, diff_years
+    from ipp_calc.core.diff import DiffReport, diff_years, with_effects
     from ipp_calc.errors import InputError
     from ipp_calc.io.diffview import diff_csv, diff_markdown, diff_tables, summary_line
     from ipp_calc.io.gitrev import load_tree
@@ -59,9 +59,11 @@ def diff(
     inputs = [p for folder in disk for p in folder.rglob("*.yaml")]
     if data is not None:
         chosen = impact_year(old_sets, new_sets, changes, year)
-        impact, more, answered = dollar_impact(old, new, old_sets[chosen], new_sets[chosen], data, jobs)
-        notes += more
-        changes = diff_years(old_sets, new_sets, answered={chosen: answered})
+        dollars = dollar_impact(old, new, old_sets[chosen], new_sets[chosen], data, jobs)
+        impact = dollars.impact
+        notes += dollars.notes
+        changes = diff_years(old_sets, new_sets, answered={chosen: dollars.answered})
+        changes = with_effects(changes, dollars.old_result, dollars.new_result, dollars.dropped, dollars.refused)
         inputs += data_inputs(data)
     else:
         notes += check_notes(old_sets, new_sets)
@@ -87,7 +89,10 @@ def diff(
         notes=report.notes,
         findings=findings,
         inputs=tuple(inputs),
-        failed=(fail_on == "breaking" and bool(report.breaking)) or (fail_on == "any" and bool(report.changes)),
+        # NEW that cannot pay the data folder is a finding, whatever --fail-on says.
+        failed=(data is not None and impact is None)
+        or (fail_on == "breaking" and bool(report.breaking))
+        or (fail_on == "any" and bool(report.changes)),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set
 from ipp_calc.app.outcome import Document, Outcome
@@ -63,8 +64,14 @@ def score(
     data: Path | None = None,
     allow_measure_set_change: bool = False,
     measures: Path | None = None,
+    sort: Literal["measure", "worth"] = "measure",
+    unearned_only: bool = False,
 ) -> Outcome:
-    """Score ``workbook`` against the measure set its Cover names (``data``: ./ when it holds plans.csv)."""
+    """Score ``workbook`` against the measure set its Cover names (``data``: ./ when it holds plans.csv).
+
+    Worth is what earning a measure in full would add, all else equal. JSON always carries every
+    row in the contract's order; ``sort`` and ``unearned_only`` shape the table and the CSV.
+    """
     from ipp_calc.core.year import score_submission
     from ipp_calc.io.output import csv_text
     from ipp_calc.io.render import render_tables, score_csv, score_tables
@@ -98,8 +105,16 @@ def score(
     return Outcome(
         document=document,
         views={
-            "table": lambda: render_tables(score_tables(result), notes),
-            "csv": lambda: csv_text(*score_csv(result)),
+            "table": lambda: render_tables(
+                score_tables(
+                    result,
+                    payments=[p.id for p in ms.program.payments_of(filled.submission)],
+                    sort=sort,
+                    unearned_only=unearned_only,
+                ),
+                notes,
+            ),
+            "csv": lambda: csv_text(*score_csv(result, sort=sort, unearned_only=unearned_only)),
         },
         notes=tuple(notes),
         inputs=tuple(inputs),

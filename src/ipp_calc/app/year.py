@@ -10,7 +10,7 @@ from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_se
 from ipp_calc.app.outcome import Document, Outcome
 from ipp_calc.core.models import MeasureSet
 from ipp_calc.core.year import YearResult
-from ipp_calc.errors import Finding
+from ipp_calc.errors import Finding, InputError
 from ipp_calc.io.year_loader import LoadedYear
 
 #: Called with (workbooks read, workbooks in all) while a year's workbooks are read.
@@ -123,22 +123,35 @@ def run(year: Year, inputs: tuple[Path, ...]) -> Outcome:
     )
 
 
-def explain(year: Year, inputs: tuple[Path, ...], mcp: str, data: Path) -> Outcome:
-    """The chain of parameters, shares, points and references behind one plan's dollars."""
-    from ipp_calc.core.trace import trace_plan
+def explain(year: Year, inputs: tuple[Path, ...], mcp: str, data: Path, county: str | None = None) -> Outcome:
+    """The chain of parameters, shares, points and references behind one plan's dollars
+    (with ``county``: only the steps about that county and the whole plan)."""
+    from ipp_calc.core.trace import FOR_PEOPLE, for_county, trace_plan
     from ipp_calc.io.render import explain_text
 
-    if year.result.allocation.plan(mcp) is None:
+    result = year.result
+    if result.allocation.plan(mcp) is None:
         raise unknown_mcp(mcp, data)
-    steps = trace_plan(year.result, mcp)
+    if county is not None:
+        known = result.allocation.counties(mcp)
+        if county not in known:
+            raise InputError(
+                Finding(
+                    "unknown-county",
+                    f"MCP {mcp} has no plans.csv row for county {county!r} (it has {', '.join(known)})",
+                    file=str(data / "plans.csv"),
+                )
+            )
     notes = tuple(illustrative_notes(year.ms))
 
     def document() -> Document:
+        steps = trace_plan(result, mcp)
+        steps = for_county(steps, county) if county is not None else steps
         return {"mcp": mcp, "steps": [s.to_json() for s in steps], "notices": list(notes)}
 
-    return Outcome(
-        document=document,
-        views={"table": lambda: "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps)},
-        notes=notes,
-        inputs=inputs,
-    )
+    def table() -> str:
+        steps = trace_plan(result, mcp, FOR_PEOPLE)
+        steps = for_county(steps, county) if county is not None else steps
+        return "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps, county)
+
+    return Outcome(document=document, views={"table": table}, notes=notes, inputs=inputs)
