@@ -270,7 +270,33 @@ def score(
         typer.Option("--data", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."),
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
+    allocation_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--allocation",
+            help="The plan's own maximum allocation (CSV: county, amount; or DHCS's table with mcp): "
+            "dollars without anyone else's data. Needs --elections.",
+            show_default=False,
+        ),
+    ] = None,
+    elections_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--elections",
+            help="The plan's elections (elections.yaml with its entry). Needs --allocation.",
+            show_default=False,
+        ),
+    ] = None,
     measures: MeasuresOpt = None,
+    baseline_data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--baseline-data",
+            help="An earlier program year's data folder, for improvement measures' baselines "
+            "(default: the py<N>/ folder beside --data, when there is one).",
+            show_default=False,
+        ),
+    ] = None,
     sort: Annotated[
         ScoreSort,
         typer.Option("--sort", help="Order of the measure rows (table and CSV): measure id, or worth (largest first)."),
@@ -293,6 +319,9 @@ def score(
         data=data,
         allow_measure_set_change=allow_measure_set_change,
         measures=measures,
+        allocation_file=allocation_file,
+        elections_file=elections_file,
+        baseline_data=baseline_data or [],
         sort=sort.value,
         unearned_only=unearned_only,
     )
@@ -302,6 +331,16 @@ def score(
 # ----------------------------------------------------------------------------- the year
 
 
+BaselineDataOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--baseline-data",
+        help="An earlier program year's data folder, for improvement measures' baselines "
+        "(default: the py<N>/ folder beside --data, when there is one). Repeat for several years.",
+        show_default=False,
+    ),
+]
+
 JobsOpt = Annotated[
     int | None,
     typer.Option("--jobs", "-j", help="Worker processes reading workbooks (default 1: measured fastest).", min=1),
@@ -309,11 +348,20 @@ JobsOpt = Annotated[
 
 
 def load_year(
-    measures: Path | None, year: int, data: Path, *, allow_change: bool, jobs: int | None
+    measures: Path | None,
+    year: int,
+    data: Path,
+    *,
+    allow_change: bool,
+    jobs: int | None,
+    baseline_data: list[Path] | None = None,
 ) -> tuple[Year, tuple[Path, ...]]:
     """Load and run a year, with a progress bar while its workbooks are read on a terminal."""
-    from ipp_calc.app.year import load
+    from functools import partial
 
+    from ipp_calc.app.year import load as load_plain
+
+    load = partial(load_plain, baseline_data=baseline_data or [])
     if not sys.stderr.isatty():
         return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs)
     from rich.progress import Progress
@@ -335,13 +383,16 @@ def pool(
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
+    baseline_data: BaselineDataOpt = None,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
     """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
     from ipp_calc.app.year import pool as run_pool
 
-    loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
+    loaded, inputs = load_year(
+        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
+    )
     deliver(run_pool(loaded, inputs), format, output)
 
 
@@ -356,12 +407,15 @@ def run(
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
+    baseline_data: BaselineDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """The whole year end to end: allocation, every submission, pool, reconciliation."""
     from ipp_calc.app.year import run as run_run
 
-    loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
+    loaded, inputs = load_year(
+        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
+    )
     deliver(run_run(loaded, inputs), format, output)
 
 
@@ -373,6 +427,7 @@ def explain(
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
+    baseline_data: BaselineDataOpt = None,
     county: Annotated[
         str | None,
         typer.Option("--county", help="Only the steps about this county (and those about the whole plan)."),
@@ -383,7 +438,9 @@ def explain(
     """The chain of parameters, shares, points and references behind one plan's dollars."""
     from ipp_calc.app.year import explain as run_explain
 
-    loaded, inputs = load_year(measures, year, data, allow_change=allow_measure_set_change, jobs=jobs)
+    loaded, inputs = load_year(
+        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
+    )
     deliver(run_explain(loaded, inputs, mcp, data, county), format, output)
 
 
@@ -414,6 +471,131 @@ def review(
 
     outcome = run_review(year, submission, data, allow_measure_set_change=allow_measure_set_change, measures=measures)
     deliver(outcome, format, output)
+
+
+# ----------------------------------------------------------------------------- ipp elections
+
+
+class ElectionsFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+@app.command()
+def elections(
+    year: YearOpt,
+    data: DataOpt = Path("."),
+    measures: MeasuresOpt = None,
+    format: Annotated[ElectionsFormat, typer.Option("--format", "-f", help="Output format.")] = ElectionsFormat.yaml,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write elections.yaml here (atomically; it may be the data folder's own elections.yaml).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Gather the plans' Gap-Filling Plan elections from their workbooks into elections.yaml."""
+    from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set
+    from ipp_calc.core.elections import elections_yaml, gather
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.elections import read_elections_sheet
+    from ipp_calc.io.output import json_text
+    from ipp_calc.io.year_loader import workbook_paths
+
+    ms = load_measure_set(measures, year)
+    number = ms.program.gap_filling_submission
+    if number is None:
+        raise InputError(
+            Finding(
+                "usage",
+                f"PY{year}'s program.yaml names no gap_filling_submission: no template carries elections",
+                file=ms.program_source.path,
+            )
+        )
+    folder = read_data_folder(data, ms.program, need_elections=False)
+    existing_path = data / "elections.yaml"
+    existing = folder.elections if existing_path.exists() else None
+    if not (data / "submissions").is_dir():
+        raise InputError(Finding("file-not-found", "the data folder has no submissions/ folder", file=str(data)))
+    paths, file_notes = workbook_paths(data / "submissions")
+    found: list[Finding] = []
+    books = []
+    for path in paths:
+        try:
+            book = read_elections_sheet(path, ms)
+        except InputError as exc:
+            found.extend(exc.findings)
+            continue
+        if book is not None:
+            books.append(book)
+    result = gather(ms.program, folder.mcps, books, existing, existing_file=str(existing_path))
+    findings = sorted([*found, *result.findings], key=lambda f: f.sort_key())
+    header = [
+        f"PY{year} elections, gathered by ipp elections from the submission {number} workbooks",
+        f"in {data / 'submissions'}.",
+        "Exception requests are written approved: false until DHCS decides; corrective_action_plan and",
+        "recoupment are DHCS's and kept from the elections.yaml this was made from.",
+    ]
+    if format is ElectionsFormat.json:
+        document = {
+            "program_year": year,
+            "submission": number,
+            "elections": {m: e.model_dump(mode="json", by_alias=True) for m, e in sorted(result.elections.items())},
+            "findings": [f.to_json() for f in findings],
+            "notices": illustrative_notes(ms),
+        }
+        text = json_text(document)
+    else:
+        text = elections_yaml(result.elections, header=header)
+    inputs = [p for p in data_inputs(data) if p != existing_path] + paths
+    emit(text, output, inputs)
+    for line in illustrative_notes(ms) + [f.line_text() for f in file_notes]:
+        notice(line)
+    if output is not None:
+        notice(f"wrote {output}: elections of {len(result.elections)} of {len(folder.mcps)} plans")
+    errors = [f for f in findings if f.severity == "error"]
+    for finding in findings:
+        label = "finding" if finding.severity == "error" else "note"
+        sys.stderr.write(printable(f"{label}: {finding.line_text()} [{finding.code}]") + "\n")
+    if errors:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+# ----------------------------------------------------------------------------- ipp program
+
+
+@app.command()
+def program(
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="A folder of program-year data folders: py1/, py2/, py3/ (e.g. examples)."),
+    ] = Path("."),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the program workbook (.xlsx: a Program sheet, then each year's sheets) or the output.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_measure_set_change: AllowChangeOpt = False,
+    jobs: JobsOpt = None,
+    measures: MeasuresOpt = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Every program year under a folder: per plan and year, and the program's reconciliation."""
+    from ipp_calc.app.program import program as run_program
+
+    deliver(
+        run_program(data, allow_measure_set_change=allow_measure_set_change, jobs=jobs, measures=measures),
+        format,
+        output,
+    )
 
 
 # ----------------------------------------------------------------------------- ipp diff
@@ -553,9 +735,12 @@ def report_input_error(exc: InputError, as_json: bool) -> None:
         first = exc.first.to_json()
         if len(exc.findings) > 1:
             first["more"] = [f.to_json() for f in exc.findings[1:]]
+        if exc.hint:
+            first["hint"] = exc.hint
         sys.stdout.write(json_text({"error": first}))
     else:
-        sys.stderr.write(f"error: {exc.summary_line()} [{exc.first.code}]\n")
+        hint = f"; {printable(exc.hint)}" if exc.hint else ""  # still one line, as every error is
+        sys.stderr.write(f"error: {exc.summary_line()}{hint} [{exc.first.code}]\n")
 
 
 def _is_usage_error(exc: BaseException) -> bool:

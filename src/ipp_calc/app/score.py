@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set
+from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set, measures_root
 from ipp_calc.app.outcome import Document, Outcome
 from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.models import MeasureSet
@@ -16,6 +16,8 @@ from ipp_calc.core.responses import FilledSubmission
 from ipp_calc.errors import Finding, InputError
 
 Targets = dict[tuple[str, str], Decimal]
+#: (measure, county) → the plan's earlier value (None: none reported), for improvement measures.
+Baselines = dict[tuple[str, str], Decimal | None]
 
 
 def _with_data(
@@ -58,12 +60,46 @@ def _with_data(
     return filled, targets, allocation
 
 
+def _score_baselines(
+    ms: MeasureSet, filled: FilledSubmission, data: Path | None, given: list[Path], measures: Path | None, allow: bool
+) -> tuple[Baselines | None, list[str]]:
+    """The plan's earlier values for its improvement measures (RULES.md section 8): its earlier
+    workbooks of the year in ``data``/submissions, and earlier years' from ``--baseline-data`` or
+    the sibling folders. None (the workbook's Baseline column) without a data folder."""
+    from ipp_calc.core.scoring import baselines_from
+    from ipp_calc.io.year_loader import load_earlier_years, read_workbooks, workbook_paths
+
+    submission = ms.submissions[filled.submission]
+    if data is None or not any(m.needs_baseline for m in submission.measures):
+        return None, []
+    root = measures_root(measures)
+    earlier_years = load_earlier_years(ms, root, data, given, allow_measure_set_change=allow)
+    earlier = {(y, s): f for (mcp, y, s), f in earlier_years.filed.items() if mcp == filled.mcp}
+    notes = [f.line_text() for f in earlier_years.notes]
+    paths, _ = workbook_paths(data / "submissions")
+    unread = 0
+    for result in read_workbooks(paths, ms, root, allow_measure_set_change=True):
+        if isinstance(result, InputError):
+            unread += 1
+        elif result.mcp == filled.mcp and result.program_year == ms.year and result.submission < filled.submission:
+            earlier[(ms.year, result.submission)] = result
+    if unread:
+        notes.append(
+            f"{unread} workbook(s) in {data / 'submissions'} could not be read; baselines in them are not used"
+        )
+    known = set(earlier_years.known) | {(ms.year, n) for n in ms.submissions if n < filled.submission}
+    return baselines_from(submission, tuple(filled.counties), earlier, known=known), notes
+
+
 def score(
     workbook: Path,
     *,
     data: Path | None = None,
     allow_measure_set_change: bool = False,
     measures: Path | None = None,
+    allocation_file: Path | None = None,
+    elections_file: Path | None = None,
+    baseline_data: list[Path] | None = None,
     sort: Literal["measure", "worth"] = "measure",
     unearned_only: bool = False,
 ) -> Outcome:
@@ -86,16 +122,30 @@ def score(
 
     filled = read_submission(workbook, lookup, display=str(workbook), allow_measure_set_change=allow_measure_set_change)
     ms = lookup(filled.program_year)
-    if data is None and Path("plans.csv").is_file():
+    plan_side = allocation_file is not None or elections_file is not None
+    if plan_side and (allocation_file is None or elections_file is None or data is not None):
+        raise InputError(
+            Finding("usage", "give --allocation and --elections together (the plan's own files), or --data, not both")
+        )
+    if data is None and not plan_side and Path("plans.csv").is_file():
         data = Path(".")
     allocation = None
     targets = None
     inputs = [workbook]
+    if allocation_file is not None and elections_file is not None:
+        from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
+
+        table, _ = read_plan_allocation(allocation_file, filled.mcp, filled.counties)
+        election, _ = read_plan_elections(elections_file, ms.program, filled.mcp)
+        allocation = plan_allocation(ms.program, filled.mcp, table, election)
+        inputs += [allocation_file, elections_file]
     if data is not None:
-        filled, targets, allocation = _with_data(filled, ms, workbook, data)
+        filled, targets, folder_allocation = _with_data(filled, ms, workbook, data)
+        allocation = folder_allocation if folder_allocation is not None else allocation
         inputs += data_inputs(data)
-    result = score_submission(ms, filled, targets=targets, allocation=allocation)
-    notes = illustrative_notes(ms) + [n.message for n in result.notes]
+    baselines, more_notes = _score_baselines(ms, filled, data, baseline_data or [], measures, allow_measure_set_change)
+    result = score_submission(ms, filled, targets=targets, allocation=allocation, baselines=baselines)
+    notes = illustrative_notes(ms) + more_notes + [n.message for n in result.notes]
     if data is not None and allocation is None:
         notes.append("no elections.yaml in the data folder: points only, no dollars")
 

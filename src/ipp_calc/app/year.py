@@ -40,6 +40,7 @@ def load(
     allow_measure_set_change: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    baseline_data: list[Path] | None = None,
 ) -> tuple[Year, tuple[Path, ...]]:
     """Read the data folder and every workbook, and run the year; also the files read."""
     from ipp_calc.core.year import run_year
@@ -53,6 +54,7 @@ def load(
         allow_measure_set_change=allow_measure_set_change,
         jobs=jobs if jobs is not None else default_jobs(),
         progress=progress,
+        baseline_data=baseline_data or (),
     )
     inputs = (*data_inputs(data), *(Path(w) for w in loaded.workbooks))
     return Year(ms, loaded, run_year(loaded.inputs)), inputs
