@@ -100,12 +100,12 @@ def _root(
 
 def emit(text: str, output: Path | None, inputs: Sequence[Path] = ()) -> None:
     """Print ``text`` or write it atomically to ``output`` (never over an input file)."""
-    if output is None:
+    from ipp_calc.io.output import check_output_path, is_stdout, write_text
+
+    if output is None or is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ipp_calc.io.output import check_output_path, write_text
-
     check_output_path(output, list(inputs))
     write_text(output, text)
 
@@ -243,13 +243,24 @@ def template(
         Path | None,
         typer.Option("--from", help="Prepopulate responses and notes from an earlier workbook of the same plan."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the -o file if it exists (it may be a filled workbook).")
+    ] = False,
     measures: MeasuresOpt = None,
 ) -> None:
     """A blank reporting template from the measure set (Cover, Responses, Instructions)."""
     from ipp_calc.app.template import template as run_template
 
     outcome = run_template(
-        year, submission, output, mcp=mcp, counties=counties, data=data, previous=previous, measures=measures
+        year,
+        submission,
+        output,
+        mcp=mcp,
+        counties=counties,
+        data=data,
+        previous=previous,
+        measures=measures,
+        force=force,
     )
     deliver(outcome, "table", None)
 
@@ -765,7 +776,9 @@ def _report_usage(exc: Exception, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with the contract's code; never show a traceback unless --debug."""
     from ipp_calc.errors import InputError
+    from ipp_calc.io.terminal import degrade_gracefully
 
+    degrade_gracefully()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("IPP_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]

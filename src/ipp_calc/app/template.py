@@ -28,6 +28,16 @@ def prepopulation_lines(prepopulation: Prepopulation, year: int, submission: int
     return lines
 
 
+def _check_output(output: Path, inputs: list[Path], data: Path | None, force: bool) -> None:
+    """-o is never an input nor inside the data folder's submissions/, and an existing file (maybe a
+    filled workbook) is replaced only with --force."""
+    from ipp_calc.io.output import check_output_path, refuse_existing
+
+    check_output_path(output, inputs, data=data)
+    if not force:
+        refuse_existing(output)
+
+
 def template(
     year: int,
     submission: int,
@@ -38,10 +48,10 @@ def template(
     data: Path | None = None,
     previous: Path | None = None,
     measures: Path | None = None,
+    force: bool = False,
 ) -> Outcome:
     """Write the template to ``output``; the outcome's table says what was written."""
     from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.output import check_output_path
     from ipp_calc.io.template import write_template
     from ipp_calc.io.year_loader import measure_ids
 
@@ -87,7 +97,7 @@ def template(
             county_list,
             display=str(previous),
         )
-    check_output_path(output, inputs)
+    _check_output(output, inputs, data, force)
     write_template(ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation)
     lines = [
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"

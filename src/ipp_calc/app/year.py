@@ -154,6 +154,6 @@ def explain(year: Year, inputs: tuple[Path, ...], mcp: str, data: Path, county: 
     def table() -> str:
         steps = trace_plan(result, mcp, FOR_PEOPLE)
         steps = for_county(steps, county) if county is not None else steps
-        return "".join(f"{n}\n" for n in notes) + explain_text(mcp, steps, county)
+        return explain_text(mcp, steps, county, notes=notes)
 
     return Outcome(document=document, views={"table": table}, notes=notes, inputs=inputs)
