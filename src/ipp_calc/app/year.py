@@ -107,9 +107,18 @@ def run(year: Year, inputs: tuple[Path, ...]) -> Outcome:
         }
 
     def workbook(path: Path) -> str:
-        from ipp_calc.io.report import write_report
+        from ipp_calc.cli import command_line, sha256_of
+        from ipp_calc.io.report import Provenance, write_report
 
-        write_report(result, path, notes=list(notes), sources=year.loaded.data.sources, workbooks=year.loaded.workbooks)
+        provenance = Provenance(command=command_line(), workbook_sha256=sha256_of(year.loaded.workbooks))
+        write_report(
+            result,
+            path,
+            notes=list(notes),
+            sources=year.loaded.data.sources,
+            workbooks=year.loaded.workbooks,
+            provenance=provenance,
+        )
         return f"wrote the report workbook {path}"
 
     return Outcome(
