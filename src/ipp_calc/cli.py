@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -31,7 +32,8 @@ app = typer.Typer(
     name="ipp",
     help="Scoring and payment calculator for the CalAIM Incentive Payment Program (IPP).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -87,7 +89,9 @@ def _root(
 ) -> None:
     """Scoring and payment calculator for the CalAIM Incentive Payment Program (IPP).
 
-    Add --debug anywhere to see a traceback when something goes wrong.
+    Exit codes: 0 done, 1 findings, 2 bad input or usage, 70 a bug. Add --debug anywhere (or set
+    IPP_DEBUG=1) to see a traceback as well; the exit code stays the same. Run
+    'ipp COMMAND --help' for a command's options and examples.
     """
 
 
@@ -1289,17 +1293,38 @@ def _is_usage_error(exc: BaseException) -> bool:
     return any(c.__name__ == "ClickException" for c in type(exc).__mro__) and hasattr(exc, "format_message")
 
 
-def _report_usage(exc: Exception, as_json: bool) -> None:
+def _usage_message(exc: Exception, command: str) -> str:
+    """Click's message, in our words where its own would puzzle (``--format xlsx``)."""
+    message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    import re
+
+    wrong = re.search(r"'--format'.*?'([^']*)' is not one of (.*?)\.?$", message)
+    if wrong:
+        value = wrong.group(1)
+        offered = ", ".join(re.findall(r"'([^']*)'", wrong.group(2)))
+        message = f"--format {value}: {command} writes {offered}"
+        if value.lower() == "xlsx":
+            message += "; a workbook is chosen by the -o file's suffix (-o FILE.xlsx), where the command has one"
+    return message
+
+
+def _report_usage(exc: Exception, as_json: bool, args: Sequence[str] = ()) -> None:
+    """A usage error: the usage line, one error line, and what to run for help."""
     context = getattr(exc, "ctx", None)
+    command = getattr(context, "command_path", None) or "ipp"
+    if command == "ipp":  # click raised before the command's own context: name it from argv
+        names = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+        command = next((f"ipp {a}" for a in args if a in names), command)
     if context is not None and not as_json and hasattr(exc, "param_hint"):
         sys.stderr.write(context.get_usage() + "\n")
-    message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    message = _usage_message(exc, command)
     if as_json:
         from ipp_calc.io.output import json_text
 
         sys.stdout.write(json_text({"error": {"code": "usage", "message": message, "file": None, "line": None}}))
     else:
         sys.stderr.write(f"error: {message} [usage]\n")
+        sys.stderr.write(f"Try '{command} --help' for help.\n")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -1312,6 +1337,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     debug = "--debug" in args or os.environ.get("IPP_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
     _INVOKED[:] = args
+    if not args:  # ``ipp`` alone: the help, as git does, not a usage error
+        args = ["--help"]
     as_json = _wants_json(args)
     command = typer.main.get_command(app)
     try:
@@ -1320,8 +1347,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         result: Any = command.main(args=args, prog_name="ipp", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
     except InputError as exc:
-        if debug:
-            raise
+        if debug:  # the traceback as well, never another exit code
+            import traceback
+
+            traceback.print_exc()
         report_input_error(exc, as_json)
         code = EXIT_INPUT
     except typer.Abort:
@@ -1334,11 +1363,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = EXIT_OK
     except Exception as exc:
         if _is_usage_error(exc):
-            _report_usage(exc, as_json)
+            _report_usage(exc, as_json, args)
             code = EXIT_INPUT
         else:  # a bug: say so in one line, never dump plan data from locals
             if debug:
-                raise
+                import traceback
+
+                traceback.print_exc()
             sys.stderr.write(
                 f"internal error ({type(exc).__name__}): this is a bug in ipp {__version__}; "
                 "please rerun with --debug and report the traceback\n"
