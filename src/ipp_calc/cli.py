@@ -519,8 +519,11 @@ def score(
         )
     if data is None and not plan_side and Path("plans.csv").is_file():
         data = Path(".")
+    from dataclasses import replace
+
     allocation = None
     targets = None
+    cover: list[Finding] = []
     inputs = [workbook]
     if allocation_file is not None and elections_file is not None:
         from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
@@ -530,30 +533,12 @@ def score(
         allocation = plan_allocation(ms.program, filled.mcp, table, election)
         inputs += [allocation_file, elections_file]
     if data is not None:
-        from dataclasses import replace
-
         folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
         inputs += data_inputs(data)
-        if filled.mcp not in folder.mcps:
-            raise InputError(
-                Finding(
-                    "unknown-mcp",
-                    f"MCP {filled.mcp!r} (from the Cover) is not in plans.csv",
-                    file=str(workbook),
-                    sheet="Cover",
-                )
-            )
+        cover = folder.cover(filled.mcp, filled.counties, str(workbook))
+        if any(f.severity == "error" for f in cover):
+            raise InputError([f for f in cover if f.severity == "error"])
         known = folder.counties(filled.mcp)
-        extra = sorted(set(filled.counties) - set(known))
-        if extra:
-            raise InputError(
-                Finding(
-                    "unknown-county",
-                    f"Cover lists {', '.join(extra)}, where MCP {filled.mcp} has no plans.csv row",
-                    file=str(workbook),
-                    sheet="Cover",
-                )
-            )
         filled = replace(filled, counties=tuple(known))
         if folder.targets is not None:
             targets = {(t.measure, t.county): t.target for t in folder.targets if t.mcp == filled.mcp}
@@ -561,6 +546,10 @@ def score(
             allocation = compute_allocation(ms.program, folder.plans, folder.elections, folder.table)
     baselines, more_notes = _score_baselines(ms, filled, data, baseline_data or [], measures, allow_measure_set_change)
     result = score_submission(ms, filled, targets=targets, allocation=allocation, baselines=baselines)
+    if cover:
+        from ipp_calc.core.scoring import ScoreNote
+
+        result = replace(result, notes=(*result.notes, *(ScoreNote(f.code, f.message) for f in cover)))
     notes = illustrative_notes(ms) + more_notes + [n.message for n in result.notes]
     if data is not None and allocation is None:
         notes.append("no elections.yaml in the data folder: points only, no dollars")
@@ -579,6 +568,8 @@ def score(
         csv=score_csv(result, sort=sort.value, unearned_only=unearned_only),
         notes=notes,
     )
+    if any(n.code != "percent-format" for n in result.notes):  # findings (FORMATS.md); percent-format warns
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _score_baselines(

@@ -96,6 +96,7 @@ ERROR_CODES: Mapping[str, str] = {
     "earned-above-limit": "An MCP's earned dollars exceed 5% of its capitation (42 CFR 438.6(b)(2)).",
     "unbalanced": "The reconciliation does not balance to the cent (a bug: please report it).",
     "target-disagreement": "targets.csv and the workbook's Target column give different targets.",
+    "target-not-approved": "A workbook's Target is not in targets.csv: not used, the measure has no approved target.",
     "baseline-disagreement": "The data folder's earlier workbook and the workbook's Baseline column give different "
     "baselines.",
     "percent-format": "A count is typed in a cell formatted as a percentage: it shows 95% and holds 0.95.",
@@ -113,7 +114,8 @@ class Finding:
 
     ``file`` is the path as the user would type it; ``line`` is 1-based; ``key`` is the YAML
     key path or CSV column; ``sheet`` and ``cell`` locate a workbook cell (``Responses``,
-    ``G14``). ``severity`` is ``error`` (blocks the run) or ``note`` (shown, not blocking).
+    ``G14``). ``severity`` is ``error`` (blocks the run), ``finding`` (the output is still made,
+    and the command exits 1) or ``note`` (shown, not blocking).
     """
 
     code: str

@@ -57,6 +57,38 @@ class DataFolder:
     def counties(self, mcp: str) -> list[str]:
         return list(self._counties.get(mcp, ()))  # indexed once (no slots, so it can be cached)
 
+    def cover(self, mcp: str, counties: Sequence[str], display: str) -> list[Finding]:
+        """A workbook's Cover against plans.csv, which must list exactly the plan's counties.
+
+        An MCP not in plans.csv, or a county where it has no row, is an error: DHCS allocates
+        that county nothing, so it cannot earn, and its answers would be read against nothing.
+        A county of the plan that the Cover leaves out is a finding (severity ``finding``): it
+        scores as not reported, so the plan loses that county's money, and someone must say so.
+        """
+        if mcp not in self.mcps:
+            message = f"MCP {mcp!r} (from the Cover) is not in plans.csv{suggestion(mcp, self.mcps)}"
+            return [Finding("unknown-mcp", message, file=display, sheet="Cover")]
+        known = self.counties(mcp)
+        out: list[Finding] = []
+        extra = sorted(set(counties) - set(known))
+        if extra:
+            hint = suggestion(extra[0], known) if len(extra) == 1 else ""
+            message = f"Cover lists {', '.join(extra)}, where MCP {mcp} has no plans.csv row{hint}"
+            out.append(Finding("unknown-county", message, file=display, sheet="Cover"))
+        missing = sorted(set(known) - set(counties))
+        if missing:
+            out.append(
+                Finding(
+                    "missing-county",
+                    f"Cover leaves out {', '.join(missing)}, where MCP {mcp} operates (plans.csv): scored as "
+                    "not reported there, so it earns nothing; add the county and answer its rows",
+                    file=display,
+                    sheet="Cover",
+                    severity="finding",
+                )
+            )
+        return out
+
 
 # --------------------------------------------------------------------------- CSV
 

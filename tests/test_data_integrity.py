@@ -1,0 +1,165 @@
+"""Data-folder integrity through the real CLI: what DHCS approved is what is paid, and anything
+else is an error (exit 2) or a finding (exit 1), never silence.
+
+FORMATS.md: with a data folder, targets come from ``targets.csv``; a disagreement with the
+workbook is a finding; a Cover lists the plan's counties. The cases (issue 12, items 10 and 11):
+
+* a target found only in the workbook's ``Target`` cell (which the plan can edit) is not used: the
+  row scores "no approved target", and the finding says so;
+* a Cover that leaves out one of the plan's ``plans.csv`` counties is a finding: that county scores
+  as not reported (it earns nothing), and the run says so and exits 1;
+* a Cover county where the plan has no row, or an MCP not in ``plans.csv``, is an error with a
+  did-you-mean: such a county is allocated nothing and cannot earn.
+
+The folder: ``tests/fixtures/data_bad/base`` (alpha in Alameda and Fresno, beta in Alameda) with
+alpha's PY1 submission-2 workbook, every row answered (a target measure such as 2.1 with 12).
+Measure 2.1 (Contracted ECM providers) is a mandatory county-level target measure, 30 points,
+higher is better.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import RunCli
+from workbooks import filled_workbook, set_cover
+
+BASE = Path(__file__).parent / "fixtures" / "data_bad" / "base"
+WORKBOOK = "data/submissions/alpha.xlsx"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(BASE, tmp_path / "data")
+    (tmp_path / "data" / "submissions").mkdir()
+    return tmp_path
+
+
+def workbook(root: Path, **kwargs: object) -> Path:
+    return filled_workbook(root / "data" / "submissions", **kwargs)
+
+
+def row(document: dict, measure: str, county: str) -> dict:
+    [found] = [r for r in document["measures"] if (r["measure"], r["county"]) == (measure, county)]
+    return found
+
+
+def score(run_cli: RunCli, root: Path) -> tuple[int, dict, str]:
+    code, out, err = run_cli(["score", WORKBOOK, "--data", "data", "--format", "json"], cwd=root)
+    return code, json.loads(out), err
+
+
+def run_year(run_cli: RunCli, root: Path) -> tuple[int, dict, str]:
+    code, out, err = run_cli(["run", "--year", "1", "--data", "data", "--format", "json", "--jobs", "1"], cwd=root)
+    return code, json.loads(out), err
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def test_a_target_only_in_the_workbook_is_not_used_when_targets_csv_exists_and_is_a_finding(
+    run_cli: RunCli, folder: Path
+) -> None:
+    # targets.csv approves Alameda's 10 only; the workbook's Target cells say 10 (Alameda) and 5 (Fresno).
+    (folder / "data" / "targets.csv").write_text("mcp,county,measure,target\nalpha,Alameda,2.1,10\n")
+    workbook(folder, targets={("2.1", "Alameda"): Decimal(10), ("2.1", "Fresno"): Decimal(5)})
+    code, document, err = score(run_cli, folder)
+    assert code == 1, err  # a finding: the output is written, the exit says "look"
+    fresno, alameda = row(document, "2.1", "Fresno"), row(document, "2.1", "Alameda")
+    # Fresno: reported 12 ≥ the workbook's 5 would have earned 30 points; DHCS approved no target: 0.
+    assert fresno["points_earned"] == 0 and "no approved target" in fresno["reason"]
+    assert alameda["points_earned"] == 30 and "targets.csv" in alameda["reason"]  # 12 ≥ 10
+    [finding] = document["findings"]
+    assert (finding["code"], finding["measure"], finding["county"]) == ("target-not-approved", "2.1", "Fresno")
+    assert "Target 5 is not in targets.csv" in finding["message"]
+
+    code, year, err = run_year(run_cli, folder)
+    assert code == 1, err
+    expected = "alpha: measure 2.1 (Fresno): the workbook's Target 5 is not in targets.csv"
+    assert any(expected in f for f in year["findings"])
+    assert "finding:" in err and "target 5" in err.lower()
+
+
+def test_without_targets_csv_the_workbooks_target_is_used_and_there_is_no_finding(
+    run_cli: RunCli, folder: Path
+) -> None:
+    workbook(folder, targets={("2.1", "Alameda"): Decimal(10), ("2.1", "Fresno"): Decimal(5)})
+    code, document, err = score(run_cli, folder)
+    assert code == 0, err
+    fresno = row(document, "2.1", "Fresno")
+    assert fresno["points_earned"] == 30 and "target from workbook" in fresno["reason"]  # 12 ≥ 5
+    assert document["findings"] == []
+
+
+def test_a_workbook_target_that_disagrees_with_targets_csv_loses_and_is_a_finding(
+    run_cli: RunCli, folder: Path
+) -> None:
+    # targets.csv: 20 in both counties; the workbook says 10 in Alameda. Reported 12: 12 < 20, not met.
+    targets = "mcp,county,measure,target\nalpha,Alameda,2.1,20\nalpha,Fresno,2.1,20\n"
+    (folder / "data" / "targets.csv").write_text(targets)
+    workbook(folder, targets={("2.1", "Alameda"): Decimal(10), ("2.1", "Fresno"): Decimal(20)})
+    code, document, err = score(run_cli, folder)
+    assert code == 1, err
+    assert row(document, "2.1", "Alameda")["points_earned"] == 0  # 12 < 20 (targets.csv), not 12 ≥ 10
+    [finding] = document["findings"]
+    assert finding["code"] == "target-disagreement" and finding["county"] == "Alameda"
+    code, year, _ = run_year(run_cli, folder)
+    assert code == 1
+    assert any("targets.csv says 20, the workbook says 10" in f for f in year["findings"])
+
+
+# --------------------------------------------------------------------------- the Cover's counties
+
+
+def test_a_cover_that_leaves_out_a_county_of_the_plan_is_a_finding_and_that_county_earns_nothing(
+    run_cli: RunCli, folder: Path
+) -> None:
+    workbook(folder, counties=["Alameda"])  # alpha operates in Alameda and Fresno (plans.csv)
+    code, year, err = run_year(run_cli, folder)
+    assert code == 1, err
+    [finding] = [f for f in year["findings"] if "leaves out" in f]
+    assert finding.startswith("data/submissions/alpha.xlsx: Cover: Cover leaves out Fresno, where MCP alpha operates")
+    [alpha_2] = [s for s in year["scores"] if (s["mcp"], s["submission"]) == ("alpha", 2)]
+    assert all(not r["reported"] for r in alpha_2["measures"] if r["county"] == "Fresno")
+    assert any(r["reported"] for r in alpha_2["measures"] if r["county"] == "Alameda")
+    assert "finding:" in err and "leaves out Fresno" in err
+
+    code, document, err = score(run_cli, folder)
+    assert code == 1, err
+    assert [f["code"] for f in document["findings"]] == ["missing-county"]
+    assert all(not r["reported"] for r in document["measures"] if r["county"] == "Fresno")
+
+
+def test_a_cover_that_lists_exactly_the_plans_counties_has_no_finding(run_cli: RunCli, folder: Path) -> None:
+    workbook(folder)  # Alameda and Fresno, as plans.csv
+    code, year, err = run_year(run_cli, folder)
+    assert code == 0, err
+    assert year["findings"] == []
+
+
+@pytest.mark.parametrize("command", ["run", "score"])
+def test_a_cover_county_where_the_plan_has_no_row_is_refused_with_the_nearest_county(
+    run_cli: RunCli, folder: Path, command: str
+) -> None:
+    workbook(folder, counties=["Alameda", "Fresn"])
+    argv = ["run", "--year", "1", "--jobs", "1"] if command == "run" else ["score", WORKBOOK]
+    code, out, err = run_cli([*argv, "--data", "data"], cwd=folder)
+    assert code == 2 and out == ""
+    assert err.startswith("error: data/submissions/alpha.xlsx: Cover: Cover lists Fresn, where MCP alpha has no"), err
+    assert "did you mean 'Fresno'?" in err
+
+
+@pytest.mark.parametrize("command", ["run", "score"])
+def test_a_cover_mcp_not_in_plans_csv_is_refused_with_the_nearest_mcp(
+    run_cli: RunCli, folder: Path, command: str
+) -> None:
+    set_cover(workbook(folder), "MCP", "alpah")
+    argv = ["run", "--year", "1", "--jobs", "1"] if command == "run" else ["score", WORKBOOK]
+    code, out, err = run_cli([*argv, "--data", "data"], cwd=folder)
+    assert code == 2 and out == ""
+    assert "MCP 'alpah' (from the Cover) is not in plans.csv; did you mean 'alpha'?" in err
