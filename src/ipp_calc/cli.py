@@ -151,6 +151,9 @@ def check(
     if only is not None:
         findings = [f for f in findings if f.file is None or f.file in only]
     findings.sort(key=lambda f: f.sort_key())
+    # Warnings are opinions about a measure set: shown, but they neither fail check nor stop a command.
+    warnings = [f for f in findings if f.severity == "warning"]
+    findings = [f for f in findings if f.severity != "warning"]
     checked = sorted(
         [ms.program_source.path for ms in sets] + [s.path for ms in sets for s in ms.submission_sources.values()]
     )
@@ -159,16 +162,20 @@ def check(
             "checked": checked,
             "findings": [f.to_json() for f in findings],
             "ok": not findings,
+            "warnings": [f.to_json() for f in warnings],
         }
         emit(json_text(document), output, read)
     else:
         lines = [f"{f.line_text()} [{f.code}]" for f in findings]
+        lines += [f"warning: {f.line_text()} [{f.code}]" for f in warnings]
         summary = (
             f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
             if findings
             else f"ok: {len(checked)} file{'s' if len(checked) != 1 else ''} checked, no findings"
         )
-        if output is None and findings:
+        if warnings:
+            summary += f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
+        if output is None and lines:
             for line in lines:
                 typer.echo(line)
             typer.echo(summary, err=True)

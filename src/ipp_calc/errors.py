@@ -45,7 +45,8 @@ ERROR_CODES: Mapping[str, str] = {
     "domain-area": "A measure's domain does not belong to its priority area.",
     "tier-points": "A tiered measure's tier points do not add up to its points.",
     "points-unreachable": "An area's points_available cannot be reached by its measures.",
-    "optional-meaningless": "Mandatory measures alone reach points_available, so optional measures earn nothing.",
+    "optional-meaningless": "A warning: mandatory measures alone reach points_available, so optional ones add "
+    "points only when a mandatory one is not earned.",
     "points-available": "An area is missing points_available > 0 in a submission that pays a payment.",
     "missing-submission": "A payment names a submission that has no file.",
     "year-mismatch": "program_year disagrees between files.",
@@ -115,7 +116,8 @@ class Finding:
     ``file`` is the path as the user would type it; ``line`` is 1-based; ``key`` is the YAML
     key path or CSV column; ``sheet`` and ``cell`` locate a workbook cell (``Responses``,
     ``G14``). ``severity`` is ``error`` (blocks the run), ``finding`` (the output is still made,
-    and the command exits 1) or ``note`` (shown, not blocking).
+    and the command exits 1), ``warning`` (an opinion ``ipp check`` shows, never blocking) or
+    ``note`` (shown, not blocking).
     """
 
     code: str
