@@ -163,3 +163,76 @@ def test_a_cover_mcp_not_in_plans_csv_is_refused_with_the_nearest_mcp(
     code, out, err = run_cli([*argv, "--data", "data"], cwd=folder)
     assert code == 2 and out == ""
     assert "MCP 'alpah' (from the Cover) is not in plans.csv; did you mean 'alpha'?" in err
+
+
+# --------------------------------------------------------------------------- year.yaml: the folder's program year
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "py1"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["allocate", "--year", "2"],
+        ["run", "--year", "2", "--jobs", "1"],
+        ["template", "--year", "2", "--submission", "3", "--mcp", "heron-creek-care", "-o", "t.xlsx"],
+    ],
+    ids=["allocate", "run", "template"],
+)
+def test_a_data_folder_for_py1_is_refused_for_py2(run_cli: RunCli, tmp_path: Path, argv: list[str]) -> None:
+    # examples/py1/year.yaml says program_year: 1 (line 3); PY2's measures share ids with PY1's.
+    code, out, err = run_cli([*argv, "--data", EXAMPLE], cwd=tmp_path)
+    assert code == 2 and out == ""
+    assert "year.yaml:3: program_year: this data folder is for program year 1, not 2; use --year 1" in err
+    assert err.rstrip().endswith("[year-mismatch]")
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_a_folder_that_does_not_state_its_year_still_works_with_a_note(run_cli: RunCli, folder: Path) -> None:
+    code, out, err = run_cli(["allocate", "--year", "1", "--data", "data", "--format", "json"], cwd=folder)
+    assert code == 0, err
+    assert "does not say which program year it is for; add year.yaml with the line `program_year: 1`" in err
+    assert any("program_year: 1" in n for n in json.loads(out)["notices"])
+
+
+def test_a_folder_that_states_its_year_gets_no_note_and_its_file_is_a_source(run_cli: RunCli, folder: Path) -> None:
+    (folder / "data" / "year.yaml").write_text("program_year: 1\n")
+    code, out, err = run_cli(["allocate", "--year", "1", "--data", "data", "--format", "json"], cwd=folder)
+    assert code == 0, err
+    assert "program year" not in err + out
+    workbook(folder)
+    report = folder / "report.xlsx"
+    code, _, err = run_cli(["run", "--year", "1", "--data", "data", "--jobs", "1", "-o", report], cwd=folder)
+    assert code == 0, err
+    import openpyxl
+
+    sources = openpyxl.load_workbook(report, read_only=True)["Sources"]
+    assert any("data/year.yaml" in str(c) for r in sources.iter_rows(values_only=True) for c in r)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        ('program_year: "1"\n', "yaml-type", "program_year"),
+        ("program_year: 1\nyear: 1\n", "yaml-unknown-key", "allowed: program_year"),
+        ("", "yaml-structure", "program_year: 1"),
+        ("program_year: 0\n", "yaml-type", "greater than or equal to 1"),
+    ],
+    ids=["quoted", "unknown-key", "empty", "zero"],
+)
+def test_a_bad_year_yaml_is_refused_naming_its_line(
+    run_cli: RunCli, folder: Path, text: str, code: str, words: str
+) -> None:
+    (folder / "data" / "year.yaml").write_text(text)
+    exit_code, out, err = run_cli(["allocate", "--year", "1", "--data", "data"], cwd=folder)
+    assert exit_code == 2 and out == ""
+    assert err.startswith("error: data/year.yaml:") and err.rstrip().endswith(f"[{code}]"), err
+    assert words in err
+
+
+def test_score_refuses_a_data_folder_of_another_year_than_the_workbooks(run_cli: RunCli, folder: Path) -> None:
+    (folder / "data" / "year.yaml").write_text("program_year: 2\n")
+    workbook(folder)  # a PY1 workbook
+    code, out, err = run_cli(["score", WORKBOOK, "--data", "data"], cwd=folder)
+    assert code == 2 and out == ""
+    assert "data/year.yaml:1: program_year: this data folder is for program year 2, not 1" in err

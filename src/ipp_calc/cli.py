@@ -280,7 +280,7 @@ def sha256_of(paths: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def data_inputs(data: Path) -> list[Path]:
-    return [data / name for name in ("plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
+    return [data / name for name in ("year.yaml", "plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
 
 
 # ----------------------------------------------------------------------------- ipp allocate
@@ -308,7 +308,7 @@ def allocate(
         if result.plan(mcp) is None:
             raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
         result = result.for_mcp(mcp)
-    notes = illustrative_notes(ms) + list(result.notes)
+    notes = illustrative_notes(ms) + list(result.notes) + [n.line_text() for n in folder.notes]
     document = {**result.to_json(), "status": ms.program.status, "notices": notes}
     deliver(
         format=format,
@@ -376,8 +376,10 @@ def template(
         raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
     targets = None
     inputs: list[Path] = []
+    folder_notes: list[str] = []
     if data is not None:
         folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
+        folder_notes = [n.line_text() for n in folder.notes]
         inputs = data_inputs(data)
         if mcp not in folder.mcps:
             raise InputError(Finding("unknown-mcp", f"MCP {mcp!r} is not in plans.csv", file=str(data / "plans.csv")))
@@ -420,7 +422,7 @@ def template(
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
         f"{'y' if len(county_list) == 1 else 'ies'}"
     )
-    for line in illustrative_notes(ms):
+    for line in illustrative_notes(ms) + folder_notes:
         notice(line)
     if prepopulation is not None:
         for line in prepopulation_lines(prepopulation, year, submission):
@@ -531,6 +533,7 @@ def score(
     allocation = None
     targets = None
     cover: list[Finding] = []
+    folder_notes: tuple[Finding, ...] = ()
     inputs = [workbook]
     if allocation_file is not None and elections_file is not None:
         from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
@@ -541,6 +544,7 @@ def score(
         inputs += [allocation_file, elections_file]
     if data is not None:
         folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=year_measure_ids(ms))
+        folder_notes = folder.notes
         inputs += data_inputs(data)
         cover = folder.cover(filled.mcp, filled.counties, str(workbook))
         if any(f.severity == "error" for f in cover):
@@ -558,6 +562,7 @@ def score(
 
         result = replace(result, notes=(*result.notes, *(ScoreNote(f.code, f.message) for f in cover)))
     notes = illustrative_notes(ms) + more_notes + [n.message for n in result.notes]
+    notes += [n.line_text() for n in folder_notes]
     if data is not None and allocation is None:
         notes.append("no elections.yaml in the data folder: points only, no dollars")
     document = {**result.to_json(), "status": ms.program.status, "notices": notes}

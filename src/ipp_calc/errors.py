@@ -103,6 +103,7 @@ ERROR_CODES: Mapping[str, str] = {
     "percent-format": "A count is typed in a cell formatted as a percentage: it shows 95% and holds 0.95.",
     "baseline-source": "Where the baselines of an earlier program year are read from (a note).",
     "no-workbook": "An MCP has no workbook for a submission; it is scored as nothing reported.",
+    "no-program-year": "A data folder has no year.yaml saying which program year it is for (a note).",
     "ignored-file": "A known junk entry of submissions/ (a lock file, .DS_Store, a hidden file) was ignored (a note).",
     # git (ipp diff --base)
     "git": "A git command failed (not a repository, unknown revision).",

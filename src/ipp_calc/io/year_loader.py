@@ -127,6 +127,7 @@ def load_year_inputs(
     (the program view), else from ``baseline_data`` or the sibling ``py<Y>/`` folders."""
     folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
     paths, notes = workbook_paths(data / "submissions")
+    notes = [*folder.notes, *notes]
     found = Collector()
     filed: dict[tuple[str, int], FilledSubmission] = {}
     where: dict[tuple[str, int], str] = {}
