@@ -191,7 +191,8 @@ def test_a_data_folder_for_py1_is_refused_for_py2(run_cli: RunCli, tmp_path: Pat
 def test_a_folder_that_does_not_state_its_year_still_works_with_a_note(run_cli: RunCli, folder: Path) -> None:
     code, out, err = run_cli(["allocate", "--year", "1", "--data", "data", "--format", "json"], cwd=folder)
     assert code == 0, err
-    assert "does not say which program year it is for; add year.yaml with the line `program_year: 1`" in err
+    expected = "data/year.yaml: is missing, so the data folder does not say which program year it is for; add it"
+    assert expected in err and "with the line `program_year: 1`" in err
     assert any("program_year: 1" in n for n in json.loads(out)["notices"])
 
 

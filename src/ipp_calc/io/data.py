@@ -557,7 +557,7 @@ def read_year(folder: Path, year: int) -> tuple[SourceFile | None, tuple[Finding
     if not path.exists():
         note = Finding(
             "no-program-year",
-            f"{display_path(folder)} does not say which program year it is for; add {YEAR_FILE} with the "
+            f"is missing, so the data folder does not say which program year it is for; add it with the "
             f"line `program_year: {year}` so it cannot be used for another year",
             file=display,
             severity="note",
