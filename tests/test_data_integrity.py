@@ -237,3 +237,72 @@ def test_score_refuses_a_data_folder_of_another_year_than_the_workbooks(run_cli:
     code, out, err = run_cli(["score", WORKBOOK, "--data", "data"], cwd=folder)
     assert code == 2 and out == ""
     assert "data/year.yaml:1: program_year: this data folder is for program year 2, not 1" in err
+
+
+# --------------------------------------------------------------------------- ipp check --data
+
+
+def test_check_data_on_the_example_year_is_ok(run_cli: RunCli) -> None:
+    code, out, err = run_cli(["check", "--data", EXAMPLE, "--format", "json"])
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["ok"] is True and document["findings"] == []
+    # year.yaml, plans.csv, elections.yaml, targets.csv and the 50 workbooks (25 plans × 2 submissions)
+    assert len(document["checked"]) == 4 + 50
+
+
+def test_check_data_reports_every_files_problems_at_once(run_cli: RunCli, folder: Path) -> None:
+    data = folder / "data"
+    (data / "year.yaml").write_text("program_year: 1\n")
+    (data / "allocation.csv").write_text("mcp,county,amount\nalpha,Alameda,10.00\nalpha,Fresno,0\n")
+    (data / "targets.csv").write_text("mcp,county,measure,target\nalpha,Alameda,9.9,10\n")
+    (data / "elections.yaml").write_text((BASE / "elections.yaml").read_text().replace("beta:", "Beta:"))
+    code, out, err = run_cli(["check", "--data", "data"], cwd=folder)
+    assert code == 1, err
+    lines = out.splitlines()
+    # allocation.csv: beta-Alameda left out; targets.csv line 2: an unknown measure; elections.yaml: 'Beta'.
+    assert any(x.startswith("data/allocation.csv: has no row for MCP beta in Alameda") for x in lines), out
+    assert any(x.startswith("data/targets.csv:2: measure:") and x.endswith("[unknown-measure]") for x in lines)
+    assert any(x.startswith("data/elections.yaml:4:") and "'Beta'" in x for x in lines), out
+    assert lines[-1] == f"{len(lines) - 1} findings"
+
+
+def test_check_data_names_a_plans_csv_problem(run_cli: RunCli, folder: Path) -> None:
+    (folder / "data" / "year.yaml").write_text("program_year: 1\n")
+    (folder / "data" / "plans.csv").write_text((BASE / "plans.csv").read_text() + "gamma,Los Angles,1,1.00,no,no\n")
+    code, out, err = run_cli(["check", "--data", "data"], cwd=folder)
+    assert code == 1, err
+    assert out.startswith("data/plans.csv:5: county: county 'Los Angles' is not one of California's 58 counties")
+
+
+def test_check_data_applies_the_cross_file_rules_to_the_workbooks(run_cli: RunCli, folder: Path) -> None:
+    (folder / "data" / "year.yaml").write_text("program_year: 1\n")
+    (folder / "data" / "targets.csv").write_text("mcp,county,measure,target\nalpha,Alameda,2.1,10\n")
+    workbook(folder, counties=["Alameda"], targets={("2.1", "Alameda"): Decimal(11)})
+    code, out, err = run_cli(["check", "--data", "data", "--format", "json"], cwd=folder)
+    assert code == 1, err
+    codes = sorted(f["code"] for f in json.loads(out)["findings"])
+    assert codes == ["missing-county", "target-disagreement"]  # Fresno left off; 11 in the workbook, 10 approved
+
+
+def test_check_data_without_a_year_asks_for_one_and_refuses_another_years_folder(run_cli: RunCli, folder: Path) -> None:
+    code, _, err = run_cli(["check", "--data", "data"], cwd=folder)
+    assert code == 2 and "--year" in err
+    code, _, err = run_cli(["check", "--data", EXAMPLE, "--year", "2"])
+    assert code == 2 and "[year-mismatch]" in err
+
+
+@pytest.mark.parametrize("name", ["plans.csv", "elections.yaml", "targets.csv", "year.yaml"])
+def test_check_on_a_data_file_says_plainly_it_is_not_a_measure_set_file(run_cli: RunCli, name: str) -> None:
+    code, out, err = run_cli(["check", EXAMPLE / name])
+    assert code == 2 and out == ""
+    assert "is a data-folder file, not a measure-set file; check its folder with: ipp check --data" in err
+    assert "ok" not in err
+
+
+def test_check_on_a_file_that_is_nothing_it_knows_says_so(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "notes.yaml").write_text("a: 1\n")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    for name in ("notes.yaml", "notes.txt"):
+        code, _, err = run_cli(["check", tmp_path / name])
+        assert code == 2 and "is not a measure-set file" in err, err

@@ -134,8 +134,18 @@ def check(
     measures: MeasuresOpt = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     output: OutputOpt = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Check this data folder (every file and workbook) against its measure set."),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="With --data: the program year (default: its year.yaml).", min=1)
+    ] = None,
 ) -> None:
     """Validate measure sets and program files: structure, then cross-file rules, all at once."""
+    if data is not None:
+        _check_data(data, year, paths, measures, format, output)
+        return
     from ipp_calc.core.checks import check_measure_set
     from ipp_calc.io.measures import display_path, load_for_check
     from ipp_calc.io.output import json_text
@@ -187,6 +197,46 @@ def check(
                     f"{display_path(Path(ms.program_source.path).parent)}: status illustrative "
                     "(not DHCS's official measure set)"
                 )
+    if findings:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _check_data(
+    data: Path, year: int | None, paths: list[Path] | None, measures: Path | None, format: CheckFormat, out: Path | None
+) -> None:
+    """``ipp check --data DIR``: every problem of the folder at once (exit 1); exit 2 when unusable."""
+    from ipp_calc.errors import Finding, InputError
+    from ipp_calc.io.datacheck import check_data_folder, stated_year
+    from ipp_calc.io.output import json_text
+
+    if paths:
+        raise InputError(Finding("usage", "give either measure-set PATHs or --data DIR, not both"))
+    year = year if year is not None else stated_year(data)
+    if year is None:
+        raise InputError(Finding("usage", "the data folder has no year.yaml: say which year with --year Y"))
+    ms = load_measure_set(measures, year)
+    report = check_data_folder(data, ms, measures_root(measures))
+    findings = report.findings
+    inputs = [*data_inputs(data), *(Path(w) for w in report.checked)]
+    if format is CheckFormat.json:
+        document = {
+            "checked": list(report.checked),
+            "findings": [f.to_json() for f in findings],
+            "ok": not findings,
+            "notices": [n.line_text() for n in report.notes],
+        }
+        emit(json_text(document), out, inputs)
+    else:
+        lines = [f"{f.line_text()} [{f.code}]" for f in findings]
+        count = len(report.checked)
+        summary = (
+            f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+            if findings
+            else f"ok: {count} file{'s' if count != 1 else ''} checked, no findings"
+        )
+        emit("\n".join([*lines, summary]) + "\n", out, inputs)
+    for note in report.notes:
+        notice(note.line_text())
     if findings:
         raise typer.Exit(EXIT_FINDINGS)
 
