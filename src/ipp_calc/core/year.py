@@ -135,7 +135,7 @@ class YearResult:
         out = [f"{s.mcp}: {b}" for s in self.summary for b in s.breaches]
         out += [f"{f.mcp}: {f.message}" for f in self.allocation.findings]
         out += [f.line_text() for f in self.inputs.findings]
-        out += [f"{s.mcp}: {n.message}" for s in self.scores for n in s.notes]
+        out += [f"{s.mcp}: {n.message}" for s in self.scores for n in s.notes if n.code != "percent-format"]
         if not self.reconciliation.balanced:
             out.append("reconciliation does not balance to the cent")
         return out
