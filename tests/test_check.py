@@ -61,11 +61,12 @@ def test_check_passes_from_any_folder(run_cli: RunCli, tmp_path: Path) -> None:
 
 
 def test_check_json_has_the_fixed_keys_checked_findings_ok(run_cli: RunCli) -> None:
-    """``{checked, findings, ok}`` is what scripts read; the list names every shipped file."""
+    """``{checked, findings, ok}`` is what scripts read (``warnings`` added after them); the list
+    names every shipped file."""
     code, out, _ = run_cli(["check", "--format", "json"])
     assert code == 0
     document = json.loads(out)
-    assert list(document) == ["checked", "findings", "ok"]
+    assert list(document) == ["checked", "findings", "ok", "warnings"]
     assert document["ok"] is True
     assert document["findings"] == []
     names = {"/".join(Path(p).parts[-2:]) for p in document["checked"]}
@@ -293,7 +294,7 @@ def test_later_years_cite_only_the_sources_without_invented_links() -> None:
         (["allocate"], "Missing option '--year'"),
         (["nosuch"], "No such command 'nosuch'"),
         (["allocate", "--year", "one"], "Invalid value for '--year'"),
-        (["check", "--format", "xml"], "'xml' is not one of"),
+        (["check", "--format", "xml"], "--format xml: ipp check writes table, json"),
     ],
 )
 def test_a_usage_error_is_exit_2_with_one_error_line_and_no_traceback(

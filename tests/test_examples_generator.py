@@ -24,7 +24,7 @@ from ipp_calc.io.yamlload import load_yaml, validate
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "generate.py"
 COMMITTED = ROOT / "examples" / "py1"
-FILES = ("plans.csv", "elections.yaml", "targets.csv")
+FILES = ("year.yaml", "plans.csv", "elections.yaml", "targets.csv")
 
 CALIFORNIA_COUNTIES = {
     "Alameda", "Alpine", "Amador", "Butte", "Calaveras", "Colusa", "Contra Costa", "Del Norte",

@@ -438,3 +438,34 @@ def test_every_table_fits_the_terminal_and_shows_money_whole(
                 if name == "diff" and not amount.startswith("-") and Decimal(amount) > 0:
                     shown_as = "+" + shown_as
                 assert any(shown_as in line for line in table.splitlines()), (name, shown_as)
+
+
+# --------------------------------------------------------------------------- CLI conventions
+
+
+def test_ipp_alone_prints_the_help_and_exits_0_and_h_is_help(run_cli: RunCli) -> None:
+    code, out, err = run_cli([])
+    assert code == 0 and err == ""
+    assert out.startswith("Usage: ipp") and "Commands:" in out and "-h, --help" in out
+    code, out, _ = run_cli(["run", "-h"])
+    assert code == 0 and out.startswith("Usage: ipp run")
+
+
+def test_a_usage_error_ends_with_where_to_find_help_and_format_xlsx_is_answered_in_our_words(
+    run_cli: RunCli,
+) -> None:
+    code, out, err = run_cli(["run", "--year"])
+    assert code == 2 and out == ""
+    assert err.rstrip().splitlines()[-1] == "Try 'ipp run --help' for help."
+    code, _, err = run_cli(["allocate", "--year", "1", "--format", "xlsx"])
+    assert code == 2
+    assert (
+        "error: --format xlsx: ipp allocate writes table, json, csv; a workbook is chosen by the -o file's suffix"
+        in err
+    )
+    assert "Value error" not in err
+
+
+def test_shell_completion_is_available(run_cli: RunCli) -> None:
+    code, out, _ = run_cli(["--help"])
+    assert code == 0 and "--install-completion" in out and "--show-completion" in out

@@ -119,7 +119,6 @@ CASES: list[Bad] = [
     cross("domain_wrong_area", S, 21, "measures[1].domain", "domain-area", "3A", "belongs to area 3"),
     cross("tier_points_mismatch", S, 41, "measures[3].points", "tier-points", "add up to 9"),
     cross("points_unreachable", S, 7, "areas[1].points_available", "points-unreachable", "at most 10"),
-    cross("optional_meaningless", S, 7, "areas[1].points_available", "optional-meaningless", "1.2"),
     cross("points_available_missing", S, 6, "areas", "points-available", "area 4"),
     cross("unknown_area", S, 46, "measures[4].priority_area", "unknown-area", "priority area 5"),
     cross("unknown_area_in_areas", S, 11, "areas[5]", "unknown-area", "area 5"),

@@ -216,10 +216,21 @@ def check(
     measures: MeasuresOpt = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     output: OutputOpt = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Check this data folder (every file and workbook) against its measure set."),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="With --data: the program year (default: its year.yaml).", min=1)
+    ] = None,
 ) -> None:
     """Validate measure sets and program files: structure, then cross-file rules, all at once."""
     from ipp_calc.app.check import check as run_check
+    from ipp_calc.app.check import check_data
 
+    if data is not None:
+        deliver(check_data(data, year, paths or [], measures), format, output)
+        return
     deliver(run_check(paths or [], measures), format, output)
 
 

@@ -45,7 +45,8 @@ ERROR_CODES: Mapping[str, str] = {
     "domain-area": "A measure's domain does not belong to its priority area.",
     "tier-points": "A tiered measure's tier points do not add up to its points.",
     "points-unreachable": "An area's points_available cannot be reached by its measures.",
-    "optional-meaningless": "Mandatory measures alone reach points_available, so optional measures earn nothing.",
+    "optional-meaningless": "A warning: mandatory measures alone reach points_available, so optional ones add "
+    "points only when a mandatory one is not earned.",
     "points-available": "An area is missing points_available > 0 in a submission that pays a payment.",
     "missing-submission": "A payment names a submission that has no file.",
     "year-mismatch": "program_year disagrees between files.",
@@ -96,11 +97,13 @@ ERROR_CODES: Mapping[str, str] = {
     "earned-above-limit": "An MCP's earned dollars exceed 5% of its capitation (42 CFR 438.6(b)(2)).",
     "unbalanced": "The reconciliation does not balance to the cent (a bug: please report it).",
     "target-disagreement": "targets.csv and the workbook's Target column give different targets.",
+    "target-not-approved": "A workbook's Target is not in targets.csv: not used, the measure has no approved target.",
     "baseline-disagreement": "The data folder's earlier workbook and the workbook's Baseline column give different "
     "baselines.",
     "percent-format": "A count is typed in a cell formatted as a percentage: it shows 95% and holds 0.95.",
     "baseline-source": "Where the baselines of an earlier program year are read from (a note).",
     "no-workbook": "An MCP has no workbook for a submission; it is scored as nothing reported.",
+    "no-program-year": "A data folder has no year.yaml saying which program year it is for (a note).",
     "ignored-file": "A known junk entry of submissions/ (a lock file, .DS_Store, a hidden file) was ignored (a note).",
     # git (ipp diff --base)
     "git": "A git command failed (not a repository, unknown revision).",
@@ -113,7 +116,9 @@ class Finding:
 
     ``file`` is the path as the user would type it; ``line`` is 1-based; ``key`` is the YAML
     key path or CSV column; ``sheet`` and ``cell`` locate a workbook cell (``Responses``,
-    ``G14``). ``severity`` is ``error`` (blocks the run) or ``note`` (shown, not blocking).
+    ``G14``). ``severity`` is ``error`` (blocks the run), ``finding`` (the output is still made,
+    and the command exits 1), ``warning`` (an opinion ``ipp check`` shows, never blocking) or
+    ``note`` (shown, not blocking).
     """
 
     code: str

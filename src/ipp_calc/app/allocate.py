@@ -23,7 +23,7 @@ def allocate(year: int, data: Path, *, mcp: str | None = None, measures: Path | 
         if result.plan(mcp) is None:
             raise unknown_mcp(mcp, data)
         result = result.for_mcp(mcp)
-    notes = tuple(illustrative_notes(ms) + list(result.notes))
+    notes = tuple(illustrative_notes(ms) + list(result.notes) + [n.line_text() for n in folder.notes])
 
     def document() -> Document:
         return {**result.to_json(), "status": ms.program.status, "notices": list(notes)}

@@ -37,7 +37,7 @@ def illustrative_notes(ms: MeasureSet) -> list[str]:
 
 def data_inputs(data: Path) -> list[Path]:
     """The data folder's files (read, so never to be overwritten by ``-o``)."""
-    return [data / name for name in ("plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
+    return [data / name for name in ("year.yaml", "plans.csv", "elections.yaml", "allocation.csv", "targets.csv")]
 
 
 def unknown_mcp(mcp: str, data: Path) -> InputError:

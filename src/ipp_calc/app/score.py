@@ -22,34 +22,18 @@ Baselines = dict[tuple[str, str], Decimal | None]
 
 def _with_data(
     filled: FilledSubmission, ms: MeasureSet, workbook: Path, data: Path
-) -> tuple[FilledSubmission, Targets | None, Allocation | None]:
-    """The workbook checked against plans.csv, its targets from targets.csv, and the allocation
-    when elections.yaml is there."""
+) -> tuple[FilledSubmission, Targets | None, Allocation | None, list[Finding], list[Finding]]:
+    """The workbook checked against plans.csv (its Cover's findings), its targets from targets.csv,
+    the allocation when elections.yaml is there, and the data folder's notes."""
     from ipp_calc.core.allocation import allocate
     from ipp_calc.io.data import read_data_folder
     from ipp_calc.io.year_loader import measure_ids
 
     folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
-    if filled.mcp not in folder.mcps:
-        raise InputError(
-            Finding(
-                "unknown-mcp",
-                f"MCP {filled.mcp!r} (from the Cover) is not in plans.csv",
-                file=str(workbook),
-                sheet="Cover",
-            )
-        )
+    cover = folder.cover(filled.mcp, filled.counties, str(workbook))
+    if any(f.severity == "error" for f in cover):
+        raise InputError([f for f in cover if f.severity == "error"])
     known = folder.counties(filled.mcp)
-    extra = sorted(set(filled.counties) - set(known))
-    if extra:
-        raise InputError(
-            Finding(
-                "unknown-county",
-                f"Cover lists {', '.join(extra)}, where MCP {filled.mcp} has no plans.csv row",
-                file=str(workbook),
-                sheet="Cover",
-            )
-        )
     filled = replace(filled, counties=tuple(known))
     targets = None
     if folder.targets is not None:
@@ -57,7 +41,7 @@ def _with_data(
     allocation = None
     if folder.elections:
         allocation = allocate(ms.program, folder.plans, folder.elections, folder.table)
-    return filled, targets, allocation
+    return filled, targets, allocation, cover, list(folder.notes)
 
 
 def _score_baselines(
@@ -132,6 +116,8 @@ def score(
     allocation = None
     targets = None
     inputs = [workbook]
+    cover: list[Finding] = []
+    folder_notes: list[Finding] = []
     if allocation_file is not None and elections_file is not None:
         from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
 
@@ -140,12 +126,17 @@ def score(
         allocation = plan_allocation(ms.program, filled.mcp, table, election)
         inputs += [allocation_file, elections_file]
     if data is not None:
-        filled, targets, folder_allocation = _with_data(filled, ms, workbook, data)
+        filled, targets, folder_allocation, cover, folder_notes = _with_data(filled, ms, workbook, data)
         allocation = folder_allocation if folder_allocation is not None else allocation
         inputs += data_inputs(data)
     baselines, more_notes = _score_baselines(ms, filled, data, baseline_data or [], measures, allow_measure_set_change)
     result = score_submission(ms, filled, targets=targets, allocation=allocation, baselines=baselines)
+    if cover:
+        from ipp_calc.core.scoring import ScoreNote
+
+        result = replace(result, notes=(*result.notes, *(ScoreNote(f.code, f.message) for f in cover)))
     notes = illustrative_notes(ms) + more_notes + [n.message for n in result.notes]
+    notes += [n.line_text() for n in folder_notes]
     if data is not None and allocation is None:
         notes.append("no elections.yaml in the data folder: points only, no dollars")
 
@@ -168,4 +159,7 @@ def score(
         },
         notes=tuple(notes),
         inputs=tuple(inputs),
+        # Findings (FORMATS.md: exit 1) are the score's notes, shown as notes; a percent-format
+        # cell is only a warning.
+        failed=any(n.code != "percent-format" for n in result.notes),
     )

@@ -63,8 +63,10 @@ def template(
         raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
     targets = None
     inputs: list[Path] = []
+    folder_notes: list[str] = []
     if data is not None:
         folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
+        folder_notes = [n.line_text() for n in folder.notes]
         inputs = data_inputs(data)
         if mcp not in folder.mcps:
             raise unknown_mcp(mcp, data)
@@ -103,7 +105,7 @@ def template(
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
         f"{'y' if len(county_list) == 1 else 'ies'}"
     ]
-    notes = illustrative_notes(ms)
+    notes = illustrative_notes(ms) + folder_notes
     if prepopulation is not None:
         lines += prepopulation_lines(prepopulation, year, submission)
         notes += [f"not carried from {previous}: {item}" for item in prepopulation.not_carried]

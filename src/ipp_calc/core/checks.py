@@ -202,7 +202,8 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
 
 
 def _reachability(ms: MeasureSet, file: str, sub: Submission) -> list[Finding]:
-    """Each area's points_available must be reachable, and optional measures must matter."""
+    """Each area's points_available must be reachable (an error); optional measures that cannot add
+    points when every mandatory one is earned are a warning (``ipp check`` shows it, nothing stops)."""
     out: list[Finding] = []
     for area_id, entry in sorted(sub.areas.items()):
         measures = [m for m in sub.measures if m.priority_area == area_id]
@@ -223,14 +224,18 @@ def _reachability(ms: MeasureSet, file: str, sub: Submission) -> list[Finding]:
                 )
             )
         elif optional and mandatory >= entry.points_available:
+            # An opinion about the set, not a rule of the computation: RULES.md's min(1, …) is
+            # defined, and an optional measure still makes up for an unreported mandatory one.
             out.append(
                 Finding(
                     "optional-meaningless",
                     f"area {area_id}: mandatory measures alone give {mandatory} of {entry.points_available} "
-                    f"points, so optional measures {', '.join(optional)} can earn nothing",
+                    f"points, so optional measures {', '.join(optional)} add points only when a mandatory "
+                    "one is not earned",
                     file=file,
                     line=line,
                     key=key,
+                    severity="warning",
                 )
             )
     return out

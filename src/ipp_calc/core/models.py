@@ -125,6 +125,18 @@ def _measure_id(value: Any) -> str:
     return value.strip()
 
 
+def _iso_date(value: Any) -> Any:
+    """A date as programs write it too: ``yaml.safe_dump`` quotes dates (``start: '2022-01-01'``),
+    and a quoted ISO date is still that date. Anything else is left to the strict date check."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("date", "{found} is not a valid date", {"found": repr(value)}) from None
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Money = Annotated[Decimal, BeforeValidator(_money)]
 Share = Annotated[Decimal, BeforeValidator(_share)]
 NumberText = Annotated[Decimal, BeforeValidator(_number_text)]
@@ -153,8 +165,8 @@ References = list[Reference]
 
 
 class Period(Rule):
-    start: date
-    end: date
+    start: IsoDate
+    end: IsoDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -355,7 +367,7 @@ class Submission(Rule):
     label: Text
     status: Literal["official", "illustrative"] | None = None
     measurement_period: Period
-    due: date | None = None
+    due: IsoDate | None = None
     notes: list[str] = []
     reference: References = []
     areas: dict[int, AreaPoints]

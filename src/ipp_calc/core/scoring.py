@@ -215,8 +215,8 @@ def score_points(
 ) -> ScoreResult:
     """Points per measure row and per (county, area); mandatory answers that are missing.
 
-    ``approved_targets`` are DHCS's (``targets.csv``); when None, or when a target is missing
-    there, the workbook's ``Target`` column is used, and each row's reason says which.
+    ``approved_targets`` are DHCS's (``targets.csv``); when None (no targets.csv), the workbook's
+    ``Target`` column is used, and each row's reason says which.
     ``baselines`` are the plan's earlier values found in the data folder (see :data:`Baselines`);
     they win over the workbook's ``Baseline`` column, and a disagreement is a finding.
     """
@@ -294,6 +294,9 @@ def _percent_note(measure: Measure, county: str, value: Decimal, cell: str | Non
 def _target_for(
     measure: Measure, county: str, approved: Targets | None, in_workbook: Decimal | None
 ) -> tuple[Decimal | None, str | None, ScoreNote | None]:
+    """The target a row is scored against. With targets.csv (``approved`` not None) only its
+    targets count: a workbook's own ``Target`` cell, which the plan can edit, is never a target
+    DHCS approved, so one found only there is a finding, not a target (FORMATS.md)."""
     from_csv = approved.get((measure.id, county)) if approved is not None else None
     note = None
     if from_csv is not None and in_workbook is not None and from_csv != in_workbook:
@@ -306,6 +309,15 @@ def _target_for(
         )
     if from_csv is not None:
         return from_csv, "targets.csv", note
+    if approved is not None and in_workbook is not None:
+        note = ScoreNote(
+            "target-not-approved",
+            f"measure {measure.id} ({county}): the workbook's Target {_num(in_workbook)} is not in targets.csv, "
+            "so it is not used (scored as having no approved target)",
+            measure.id,
+            county,
+        )
+        return None, None, note
     if in_workbook is not None:
         return in_workbook, "workbook", None
     return None, None, None

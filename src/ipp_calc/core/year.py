@@ -22,6 +22,7 @@ from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.pool import PoolResult, run_pool
 from ipp_calc.core.responses import FilledSubmission, empty_submission
 from ipp_calc.core.scoring import Baselines, ScoreResult, Targets, add_dollars, baselines_from, score_points
+from ipp_calc.errors import Finding
 
 FIVE_PERCENT = Decimal("0.05")
 
@@ -42,6 +43,8 @@ class YearInputs:
     #: has no baseline rather than falling back to its workbook's Baseline column.
     earlier: Mapping[tuple[str, int, int], FilledSubmission] = field(default_factory=dict)
     earlier_known: frozenset[tuple[int, int]] = frozenset()
+    #: What the adapters found that does not stop the year (a Cover that leaves out a county).
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,8 @@ class YearResult:
         """Limits breached and reconciliation off: each makes ``ipp run`` exit 1."""
         out = [f"{s.mcp}: {b}" for s in self.summary for b in s.breaches]
         out += [f"{f.mcp}: {f.message}" for f in self.allocation.findings]
+        out += [f.line_text() for f in self.inputs.findings]
+        out += [f"{s.mcp}: {n.message}" for s in self.scores for n in s.notes if n.code != "percent-format"]
         if not self.reconciliation.balanced:
             out.append("reconciliation does not balance to the cent")
         return out

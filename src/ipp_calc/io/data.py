@@ -18,6 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from ipp_calc.core.allocation import catalog_problems, election_problems
 from ipp_calc.core.models import Election, PlanRow, Program, SourceFile, TableRow, TargetRow
 from ipp_calc.core.money import parse_decimal, parse_money
@@ -42,6 +44,8 @@ class DataFolder:
     table: tuple[TableRow, ...] | None
     targets: tuple[TargetRow, ...] | None
     sources: tuple[SourceFile, ...]
+    #: Things to tell the user that do not stop anything (a folder that does not state its year).
+    notes: tuple[Finding, ...] = ()
 
     @property
     def mcps(self) -> list[str]:
@@ -56,6 +60,38 @@ class DataFolder:
 
     def counties(self, mcp: str) -> list[str]:
         return list(self._counties.get(mcp, ()))  # indexed once (no slots, so it can be cached)
+
+    def cover(self, mcp: str, counties: Sequence[str], display: str) -> list[Finding]:
+        """A workbook's Cover against plans.csv, which must list exactly the plan's counties.
+
+        An MCP not in plans.csv, or a county where it has no row, is an error: DHCS allocates
+        that county nothing, so it cannot earn, and its answers would be read against nothing.
+        A county of the plan that the Cover leaves out is a finding (severity ``finding``): it
+        scores as not reported, so the plan loses that county's money, and someone must say so.
+        """
+        if mcp not in self.mcps:
+            message = f"MCP {mcp!r} (from the Cover) is not in plans.csv{suggestion(mcp, self.mcps)}"
+            return [Finding("unknown-mcp", message, file=display, sheet="Cover")]
+        known = self.counties(mcp)
+        out: list[Finding] = []
+        extra = sorted(set(counties) - set(known))
+        if extra:
+            hint = suggestion(extra[0], known) if len(extra) == 1 else ""
+            message = f"Cover lists {', '.join(extra)}, where MCP {mcp} has no plans.csv row{hint}"
+            out.append(Finding("unknown-county", message, file=display, sheet="Cover"))
+        missing = sorted(set(known) - set(counties))
+        if missing:
+            out.append(
+                Finding(
+                    "missing-county",
+                    f"Cover leaves out {', '.join(missing)}, where MCP {mcp} operates (plans.csv): scored as "
+                    "not reported there, so it earns nothing; add the county and answer its rows",
+                    file=display,
+                    sheet="Cover",
+                    severity="finding",
+                )
+            )
+        return out
 
 
 # --------------------------------------------------------------------------- CSV
@@ -500,6 +536,52 @@ def _normalise_entries(doc: YamlDoc) -> None:
     found.raise_if_any()
 
 
+# --------------------------------------------------------------------------- year.yaml
+
+YEAR_FILE = "year.yaml"
+
+
+class _YearFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    program_year: int = Field(ge=1)
+
+
+def read_year(folder: Path, year: int) -> tuple[SourceFile | None, tuple[Finding, ...]]:
+    """``year.yaml`` (``program_year: 1``): the program year the folder's plans, elections and
+    targets are for. Another year is refused: PY1's plans and targets would otherwise be computed
+    under PY2's measures, sharing measure ids. A folder without the file still works, with a note
+    saying how to add it."""
+    path = folder / YEAR_FILE
+    display = display_path(path)
+    if not path.exists():
+        note = Finding(
+            "no-program-year",
+            f"is missing, so the data folder does not say which program year it is for; add it with the "
+            f"line `program_year: {year}` so it cannot be used for another year",
+            file=display,
+            severity="note",
+        )
+        return None, (note,)
+    text = read_text(path, display)
+    doc = parse_yaml(text, display)
+    if doc.data is None:
+        raise InputError(Finding("yaml-structure", f"is empty; expected program_year: {year}", file=display, line=1))
+    stated = validate(_YearFile, doc).program_year
+    if stated != year:
+        raise InputError(
+            Finding(
+                "year-mismatch",
+                f"this data folder is for program year {stated}, not {year}; use --year {stated}, "
+                f"or the data folder of PY{year}",
+                file=display,
+                line=doc.line_of(("program_year",)),
+                key="program_year",
+            )
+        )
+    return SourceFile(display, sha256_of(text)), ()
+
+
 # --------------------------------------------------------------------------- the folder
 
 
@@ -509,8 +591,9 @@ def read_data_folder(
     """Read and cross-check a data folder for one program year."""
     if not folder.is_dir():
         raise InputError(Finding("file-not-found", "no such data folder", file=display_path(folder)))
+    year_source, notes = read_year(folder, program.program_year)
     plans, plans_source = read_plans(folder)
-    sources = [plans_source]
+    sources = [plans_source] + ([year_source] if year_source is not None else [])
     elections: dict[str, Election] = {}
     if need_elections or (folder / "elections.yaml").exists():
         elections, source = read_elections(folder, program, sorted({p.mcp for p in plans}))
@@ -525,4 +608,4 @@ def read_data_folder(
     if targets_read is not None:
         targets, source = targets_read
         sources.append(source)
-    return DataFolder(folder, plans, elections, table, targets, tuple(sources))
+    return DataFolder(folder, plans, elections, table, targets, tuple(sources), notes)

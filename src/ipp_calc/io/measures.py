@@ -256,13 +256,29 @@ def load_for_check(paths: list[Path]) -> tuple[list[MeasureSet], list[Finding], 
 
 
 def _check_single_yaml(path: Path) -> list[Finding]:
-    """A YAML file that is neither program nor submission: at least parse it strictly."""
+    """A file that is neither program nor submission: a data-folder file is pointed to
+    ``--data``; a YAML file is at least parsed strictly; anything else, or a YAML file that
+    parses, is said plainly not to be a measure-set file (exit 2), never "ok: 0 files checked"."""
     display = display_path(path)
+    if path.name in ("year.yaml", "plans.csv", "elections.yaml", "allocation.csv", "targets.csv"):
+        raise InputError(
+            Finding(
+                "usage",
+                f"is a data-folder file, not a measure-set file; check its folder with: ipp check --data "
+                f"{display_path(path.parent)}",
+                file=display,
+            )
+        )
+    not_a_set = Finding(
+        "usage", "is not a measure-set file (program.yaml or submission-<S>.yaml); nothing to check", file=display
+    )
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(not_a_set)
     try:
         parse_yaml(read_text(path, display), display)
     except InputError as exc:
         return list(exc.findings)
-    return []
+    raise InputError(not_a_set)
 
 
 def baseline_sets(ms: MeasureSet, roots: list[Path], have: dict[int, MeasureSet]) -> dict[int, MeasureSet]:

@@ -127,13 +127,14 @@ def load_year_inputs(
     (the program view), else from ``baseline_data`` or the sibling ``py<Y>/`` folders."""
     folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
     paths, notes = workbook_paths(data / "submissions")
+    notes = [*folder.notes, *notes]
     found = Collector()
     filed: dict[tuple[str, int], FilledSubmission] = {}
     where: dict[tuple[str, int], str] = {}
     results = read_workbooks(
         paths, ms, measures_root, allow_measure_set_change=allow_measure_set_change, jobs=jobs, progress=progress
     )
-    counties = {m: set(folder.counties(m)) for m in folder.mcps}
+    findings: list[Finding] = []
     for path, result in zip(paths, results, strict=True):
         if isinstance(result, InputError):
             found.extend(result.findings)
@@ -148,18 +149,12 @@ def load_year_inputs(
                 sheet="Cover",
             )
             continue
-        if result.mcp not in counties:
-            found.add("unknown-mcp", f"MCP {result.mcp!r} is not in plans.csv", file=display, sheet="Cover")
+        cover = folder.cover(result.mcp, result.counties, display)
+        errors = [f for f in cover if f.severity == "error"]
+        if errors:
+            found.extend(errors)
             continue
-        extra = sorted(set(result.counties) - counties[result.mcp])
-        if extra:
-            found.add(
-                "unknown-county",
-                f"Cover lists {', '.join(extra)}, where MCP {result.mcp} has no plans.csv row",
-                file=display,
-                sheet="Cover",
-            )
-            continue
+        findings.extend(f for f in cover if f.severity != "error")
         if key in filed:
             found.add(
                 "duplicate-workbook",
@@ -197,7 +192,15 @@ def load_year_inputs(
         )
     notes.extend(earlier.notes)
     inputs = YearInputs(
-        ms, folder.plans, folder.elections, folder.table, folder.targets, filed, earlier.filed, earlier.known
+        ms,
+        folder.plans,
+        folder.elections,
+        folder.table,
+        folder.targets,
+        filed,
+        earlier.filed,
+        earlier.known,
+        tuple(findings),
     )
     return LoadedYear(inputs, folder, tuple(notes), tuple(sorted(where.values())))
 
