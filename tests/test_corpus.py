@@ -1023,7 +1023,10 @@ def test_with_format_json_the_error_is_one_json_object_on_stdout(
     assert error["code"] == case.code
     assert error["file"] == case.file
     assert error["message"] and "\n" not in error["message"]
-    if case.kind == "xlsx" and case.code not in ("file-unreadable", "file-not-found", "not-xlsx", "workbook-unsafe"):
+    # A missing sheet is a problem of the whole file: it has no cell to name (the sampling of
+    # ALL_CASES[::3] reached this case once the corpus grew).
+    whole_file = ("file-unreadable", "file-not-found", "not-xlsx", "workbook-unsafe", "missing-sheet")
+    if case.kind == "xlsx" and case.code not in whole_file:
         assert set(error) >= {"sheet", "cell"} and "line" not in error, error
         if isinstance(case.cell, CellRef):
             rows, letters = layout

@@ -306,3 +306,12 @@ def test_check_on_a_file_that_is_nothing_it_knows_says_so(run_cli: RunCli, tmp_p
     for name in ("notes.yaml", "notes.txt"):
         code, _, err = run_cli(["check", tmp_path / name])
         assert code == 2 and "is not a measure-set file" in err, err
+
+
+def test_a_folder_without_year_yaml_gets_the_no_program_year_note_not_an_error(tmp_path: Path) -> None:
+    from ipp_calc.io.data import read_year
+
+    source, notes = read_year(tmp_path, 2)
+    assert source is None
+    assert [(n.code, n.severity) for n in notes] == [("no-program-year", "note")]
+    assert "`program_year: 2`" in notes[0].message

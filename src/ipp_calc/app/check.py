@@ -112,21 +112,21 @@ def check_data(data: Path, year: int | None, paths: list[Path], measures: Path |
             "notices": [n.line_text() for n in report.notes],
         }
 
-    def table() -> str:
-        return "".join(f"{f.line_text()} [{f.code}]\n" for f in findings)
-
     summary = (
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
         if findings
         else f"ok: {count} file{'s' if count != 1 else ''} checked, no findings"
     )
+
+    def table() -> str:  # every finding, then the count: all on stdout, as a report to keep
+        return "".join(f"{f.line_text()} [{f.code}]\n" for f in findings) + summary + "\n"
+
     return Outcome(
         document=document,
         views={"table": table},
         notes=tuple(n.line_text() for n in report.notes),
         findings=findings,
         inputs=(*data_inputs(data), *(Path(w) for w in report.checked)),
-        summary=summary,
         notes_in_table=False,
         findings_are_output=True,
     )
