@@ -64,4 +64,4 @@ def column_letter(header: str) -> str:
 # --------------------------------------------------------------------------- the report workbook
 
 #: The sheets of ``ipp run -o report.xlsx``, in order.
-REPORT_SHEETS = ("Summary", "Allocation", "Scores", "Pool", "Reconciliation", "Sources")
+REPORT_SHEETS = ("Summary", "Cells", "Allocation", "Scores", "Pool", "Reconciliation", "Findings", "Sources")
