@@ -45,7 +45,7 @@ from ipp_calc.io.xlsx_cells import (
     shown,
 )
 from ipp_calc.io.xlsx_container import DEFAULT_LIMITS, Limits, check_archive, read_workbook_bytes, workbook_parts
-from ipp_calc.io.xlsx_sheets import Sheet, read_sheets
+from ipp_calc.io.xlsx_sheets import Sheet, column_letters, read_sheets
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -337,7 +337,7 @@ def _parse_responses(
             )
         )
     columns = _columns(header[1], header[0], display)
-    letters = {name: _letter(index) for name, index in columns.items()}
+    letters = {name: column_letters(index) for name, index in columns.items()}
     counties = {county.casefold(): county for county in cover.counties}
     measures = {measure.id: measure for measure in sub.measures}
     found = Collector()
@@ -454,11 +454,11 @@ def _columns(header: dict[int, CellValue], number: int, display: str) -> dict[st
             raise InputError(
                 Finding(
                     "duplicate-header",
-                    f'two columns are headed "{name}" ({_letter(columns[name])}{number} and '
-                    f"{_letter(index)}{number}); keep one",
+                    f'two columns are headed "{name}" ({column_letters(columns[name])}{number} and '
+                    f"{column_letters(index)}{number}); keep one",
                     file=display,
                     sheet=RESPONSES,
-                    cell=f"{_letter(index)}{number}",
+                    cell=f"{column_letters(index)}{number}",
                 )
             )
         columns[name] = index
@@ -591,12 +591,3 @@ def _as_decimal(raw: CellValue, label: str) -> Decimal | None:
     if isinstance(raw, (date, time, timedelta)):
         return None
     return None
-
-
-def _letter(index: int) -> str:
-    """1-based column number → letters (1 → A, 27 → AA)."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

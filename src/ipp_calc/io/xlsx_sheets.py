@@ -245,7 +245,7 @@ def _special_parsed(xml: bytes, recalc: bool) -> dict[str, CellError | NoValue]:
         children = {child.tag.rpartition("}")[2]: child for child in element}
         saved = children.get("v")
         saved_text = (saved.text or "").strip() if saved is not None else ""
-        key = f"{_letters(column)}{row_number}"
+        key = f"{column_letters(column)}{row_number}"
         if element.get("t") == "e":
             found[key] = CellError(saved_text or "#VALUE!")
         elif "f" in children and not saved_text and element.get("t") != "str":
@@ -256,7 +256,8 @@ def _special_parsed(xml: bytes, recalc: bool) -> dict[str, CellError | NoValue]:
     return found
 
 
-def _letters(column: int) -> str:
+def column_letters(column: int) -> str:
+    """1-based column number → letters (1 → A, 27 → AA): the inverse of :func:`column_number`."""
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
