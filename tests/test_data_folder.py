@@ -54,7 +54,7 @@ class Case:
     code: str
     column: str | None = None  # the CSV column or YAML key named after the line
     data: str = "data"  # the --data argument
-    more: int = 0  # how many further findings the line counts ("(and 1 more problem)")
+    more: int = 0  # how many further problems there are, each on a line of its own after the first
     more_words: tuple[str, ...] = ()  # words of those further findings (in the JSON error's "more")
 
 
@@ -462,7 +462,7 @@ def test_a_bad_data_folder_gets_exit_2_and_one_line_naming_file_line_and_column(
     assert out == ""
     assert "Traceback" not in err
     lines = err.splitlines()
-    assert len(lines) == 1, err
+    assert len(lines) == 1 + case.more, err  # every problem, one line each (issue 13)
     line = lines[0]
     place = case.file if case.line is None else f"{case.file}:{case.line}"
     assert line.startswith(f"error: {place}: "), line
@@ -471,10 +471,7 @@ def test_a_bad_data_folder_gets_exit_2_and_one_line_naming_file_line_and_column(
     for word in case.words:
         assert word.lower() in line.lower(), (word, line)
     assert line.endswith(f"[{case.code}]"), line
-    if case.more:
-        assert f"(and {case.more} more problem" in line
-    else:
-        assert "more problem" not in line
+    assert all(x.startswith("error: ") for x in lines[1:]), err
     assert not (tmp_path / "out.txt").exists()  # nothing written, not even an empty file
     assert not list(tmp_path.glob(".out.txt.*"))  # and no temporary file left behind
 
@@ -540,8 +537,8 @@ def test_header_names_forgive_case_and_spaces_and_columns_may_come_in_any_order(
     assert out == base_run.stdout
 
 
-def test_an_error_line_with_several_problems_says_how_many_more(run_cli: RunCli, tmp_path: Path) -> None:
-    # Two bad cells (lines 2 and 4): the first is shown, the count of the rest is on the same line.
+def test_several_problems_are_each_one_line_in_file_order(run_cli: RunCli, tmp_path: Path) -> None:
+    # Two bad cells (lines 2 and 4): both shown, one line each, in file order (issue 13).
     bad = (
         "mcp,county,member_months,revenue,wpc,hhp\n"
         "alpha,Alameda,1200,-1.00,yes,no\n"
@@ -551,8 +548,9 @@ def test_an_error_line_with_several_problems_says_how_many_more(run_cli: RunCli,
     make_folder(tmp_path, Case({"plans.csv": bad}, "", None, (), ""))
     code, out, err = run_cli(["allocate", "--year", "1", "--data", "data"], cwd=tmp_path)
     assert code == 2 and out == ""
-    assert len(err.splitlines()) == 1
-    assert err.startswith("error: data/plans.csv:2: revenue: ") and "(and 1 more problem)" in err
+    first, second = err.splitlines()
+    assert first.startswith("error: data/plans.csv:2: revenue: ") and first.endswith("]")
+    assert second.startswith("error: data/plans.csv:4: ") and second.endswith("]")
 
 
 @pytest.mark.parametrize(

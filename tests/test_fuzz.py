@@ -137,7 +137,7 @@ def check(result: CliResult, root: Path, elapsed: float, what: str, *, as_json: 
             assert not [line for line in result.stderr_lines if not line.startswith("note: ")], (what, err)
         else:
             lines = result.stderr_lines
-            assert len(lines) == 1 and lines[0].startswith("error: "), (what, err)
+            assert lines and all(line.startswith("error: ") for line in lines), (what, err)  # one per problem
             assert out == ""
         assert list((root / "out").iterdir()) == [], what
 

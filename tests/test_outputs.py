@@ -470,3 +470,182 @@ def test_a_usage_error_ends_with_where_to_find_help_and_format_xlsx_is_answered_
 def test_shell_completion_is_available(run_cli: RunCli) -> None:
     code, out, _ = run_cli(["--help"])
     assert code == 0 and "--install-completion" in out and "--show-completion" in out
+
+
+# --------------------------------------------------------------------------- -o chooses the format
+
+
+def _small(small_year: tuple[Path, Path]) -> list[str | os.PathLike[str]]:
+    measures, data = small_year
+    return ["--measures", measures, "--data", data]
+
+
+def test_o_chooses_the_format_by_its_suffix(small_year: tuple[Path, Path], tmp_path: Path, run_cli: RunCli) -> None:
+    """``allocate -o`` of RULES.md's worked example: A-Alameda, Payment 1, area 1 is $27.67 (its
+    $138.33 split 20/20/60 by largest remainder: 2,766.6 → 2,767 cents). .csv is the CSV, .json the
+    JSON, any other suffix the table as text (whose per-plan row shows A's area 1 as $71.34:
+    Alameda 27.67 × 2 payments + Fresno 4,000 cents × 20 % = $8.00 × 2 payments); nothing goes to
+    stdout."""
+    common = ["allocate", "--year", "1", *_small(small_year)]
+    code, out, _ = run_cli([*common, "-o", tmp_path / "a.csv"])
+    assert code == 0 and out == ""
+    lines = (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "mcp,county,payment,priority_area,amount,forfeited"
+    assert "A,Alameda,1,1,27.67,no" in lines
+    code, _, _ = run_cli([*common, "-o", tmp_path / "a.json"])
+    document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert code == 0 and document["status"] == "illustrative"
+    code, _, _ = run_cli([*common, "-o", tmp_path / "a.txt"])
+    text = (tmp_path / "a.txt").read_text(encoding="utf-8")
+    assert code == 0 and "71.34" in text and not text.lstrip().startswith(("{", "mcp,"))
+    code, _, _ = run_cli([*common, "-o", tmp_path / "a.md"])  # text for a person: the table
+    assert code == 0 and "71.34" in (tmp_path / "a.md").read_text(encoding="utf-8")
+    code, _, _ = run_cli([*common, "-o", tmp_path / "a-report", "-f", "csv"])  # no suffix: --format decides
+    assert code == 0 and (tmp_path / "a-report").read_text(encoding="utf-8").startswith("mcp,county")
+
+
+@pytest.mark.parametrize(
+    ("argv", "name", "says"),
+    [
+        (["allocate", "--year", "1", "-f", "table"], "a.csv", "is written as csv, but --format says table"),
+        (["check", "--year", "1"], "c.xlsx", "this command writes no workbook"),
+        (["pool", "--year", "1"], "p.xlsx", "this command writes no workbook"),
+        (["explain", "--year", "1", "--mcp", "A"], "e.csv", "this command writes no csv"),
+        (["score-blank", "-f", "csv"], "s.xlsx", "leave out --format csv"),
+    ],
+)
+def test_a_suffix_the_command_cannot_write_or_a_format_that_contradicts_it_is_a_usage_error(
+    argv: list[str], name: str, says: str, small_year: tuple[Path, Path], tmp_path: Path, run_cli: RunCli
+) -> None:
+    measures, data = small_year
+    if argv[0] == "score-blank":
+        argv = ["score", data / "submissions" / "A-1.xlsx", *argv[1:]]
+    target = tmp_path / name
+    code, out, err = run_cli([*argv, "--measures", measures, "--data", data, "-o", target])
+    assert code == 2 and out == "", err
+    assert says in err and "[usage]" in err
+    assert err.rstrip().splitlines()[-1].startswith(f"Try 'ipp {argv[0] if argv[0] != 'score-blank' else 'score'}")
+    assert not target.exists()
+
+
+def test_allocate_o_xlsx_is_a_workbook_with_money_as_numbers_a_frozen_header_and_filters(
+    small_year: tuple[Path, Path], tmp_path: Path, run_cli: RunCli
+) -> None:
+    """The worked example's $1,000.00 in 12 cells (2 plan-counties of A + 1 of B, × 2 payments ×
+    4 areas, area 4 $0 for A and B, as their elections leave nothing there). The Notes sheet says
+    ILLUSTRATIVE, as every report made with a shipped set must."""
+    import openpyxl
+
+    target = tmp_path / "alloc.xlsx"
+    code, out, err = run_cli(["allocate", "--year", "1", *_small(small_year), "-o", target])
+    assert code == 0, err
+    assert out.startswith(f"wrote {target}: ") and "Allocation" in out
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Allocation", "Notes"]
+    sheet = book["Allocation"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref is not None
+    rows = [tuple(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ("A", "Alameda", 1, 1, 27.67, "no") in rows
+    assert sheet.cell(2, 5).number_format == '"$"#,##0.00'
+    assert sum(Decimal(str(r[4])) for r in rows) == Decimal("1000.00")  # every dollar of the year
+    notes = [r[0] for r in book["Notes"].iter_rows(min_row=2, values_only=True)]
+    assert any(str(n).startswith("ILLUSTRATIVE") for n in notes)
+
+
+def test_score_o_xlsx_puts_the_missing_mandatory_answers_first_then_areas_and_measures(
+    small_year: tuple[Path, Path], tmp_path: Path, run_cli: RunCli
+) -> None:
+    """A blank template scores 0 points everywhere: every area's fraction is 0 and all of its
+    allocated dollars are unearned; every mandatory measure is listed as missing."""
+    import openpyxl
+
+    measures, data = small_year
+    target = tmp_path / "score.xlsx"
+    argv = ["score", data / "submissions" / "A-1.xlsx", "--measures", measures, "--data", data, "-o", target]
+    code, out, err = run_cli(argv)
+    assert code == 0, err  # a blank answer is not a finding (FORMATS.md): it is what the Missing sheet lists
+    assert out.startswith(f"wrote {target}: ")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Missing", "Areas", "Scores", "Notes"]
+    missing = [r for r in book["Missing"].iter_rows(min_row=2, values_only=True)]
+    _, json_out, _ = run_cli([*argv[:-2], "-f", "json"])
+    document = json.loads(json_out)
+    assert len(missing) == len(document["mandatory_missing"]) > 0
+    areas = list(book["Areas"].iter_rows(min_row=1, values_only=True))
+    assert areas[0][:5] == ("County", "Priority area", "Points earned", "Points available", "Fraction")
+    assert areas[0][5:] == ("Payment", "Allocated", "Earned", "Unearned", "Forfeited")
+    for row in areas[1:]:
+        assert row[2] == 0 and row[4] == 0 and row[7] == 0  # nothing earned
+        assert Decimal(str(row[6])) == Decimal(str(row[8])) + Decimal(str(row[9]))  # allocated = unearned + forfeited
+    assert len(list(book["Scores"].iter_rows(min_row=2))) == len(document["measures"])
+
+
+# --------------------------------------------------------------------------- help that reads as words
+
+
+def _help_commands() -> list[str]:
+    from ipp_calc.cli import EXAMPLES
+
+    return sorted(EXAMPLES)
+
+
+@pytest.mark.parametrize("command", _help_commands())
+def test_each_commands_help_has_word_metavars_and_examples(command: str, run_cli: RunCli) -> None:
+    """No Python type names (``<int range>``, ``<path>``, ``<str>``, ``x>=1``) in any help; an
+    Examples paragraph kept as written (one example per line, never rewrapped)."""
+    from ipp_calc.cli import EXAMPLES
+
+    code, out, _ = run_cli([command, "--help"])
+    assert code == 0
+    for python_word in ("<int", "<path>", "<str>", "<list", "x>=1", "range>"):
+        assert python_word not in out, (command, python_word)
+    assert "Examples:" in out
+    for example in EXAMPLES[command]:
+        assert f"  {example}\n" in out
+
+
+def test_the_help_examples_run_as_written(tmp_path: Path, run_cli: RunCli) -> None:
+    """Every example that needs only the shipped examples/ and measures/ runs, in order, in a copy
+    of them (so ``template … -o t.xlsx`` makes the ``t.xlsx`` that ``score t.xlsx`` scores), exiting
+    0 or 1 (findings). Examples about files a user has (``ours.csv``, a git revision) are skipped."""
+    import shlex
+
+    from ipp_calc.cli import EXAMPLES
+
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    shutil.copytree(REPO / "measures", tmp_path / "measures")
+    shutil.copytree(REPO / "measures", tmp_path / "old-measures")
+    needs_more = ("ours.csv", "--base", "my-measures/")
+    order = ["check", "allocate", "template", "score", "pool", "run", "explain", "review", "elections"]
+    order += ["program", "diff", "schema"]
+    assert sorted(order) == sorted(EXAMPLES)
+    ran = 0
+    for command in order:
+        for example in EXAMPLES[command]:
+            if any(word in example for word in needs_more):
+                continue
+            code, _, err = run_cli(shlex.split(example)[1:], cwd=tmp_path)
+            assert code in (0, 1), (example, err)
+            ran += 1
+    assert ran >= 20
+
+
+def test_every_problem_is_a_line_of_its_own_up_to_50_then_a_count(tmp_path: Path, run_cli: RunCli) -> None:
+    """A plans.csv with 60 negative revenues: 60 problems. The terminal shows the first 50, one line
+    each in file order (lines 2..51), then "and 10 more"; ``--format json`` lists all 60."""
+    from conftest import WORKED_ELECTIONS_YAML
+
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [f"P{i:02d},Alameda,100,-1.00,no,no" for i in range(60)]
+    (data / "plans.csv").write_text("mcp,county,member_months,revenue,wpc,hhp\n" + "\n".join(rows) + "\n")
+    (data / "elections.yaml").write_text(WORKED_ELECTIONS_YAML, encoding="utf-8")
+    code, out, err = run_cli(["allocate", "--year", "1", "--data", "data"], cwd=tmp_path)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 51
+    assert [line.split(":")[2] for line in lines[:50]] == [str(n) for n in range(2, 52)]  # error: data/plans.csv:N
+    assert lines[-1] == "error: and 10 more; `--format json` lists all"
+    code, out, _ = run_cli(["allocate", "--year", "1", "--data", data, "-f", "json"])
+    error = json.loads(out)["error"]
+    assert code == 2 and 1 + len(error["more"]) == 60

@@ -204,8 +204,9 @@ def test_json_is_byte_identical_across_runs(run_cli: RunCli, round_dir: Path) ->
 def test_ipp_run_refusing_a_bad_round_says_to_run_the_review(run_cli: RunCli, round_dir: Path) -> None:
     code, _, err = run_cli(["run", "--year", "1", "--data", round_dir])
     assert code == 2
-    [line] = err.splitlines()  # one line, as every bad input is
+    line, *others = err.splitlines()  # every problem a line; the first carries the hint
     assert line.startswith("error: ") and line.endswith("[cell-type]")
+    assert all(other.startswith("error: ") and "ipp review" not in other for other in others)
     assert (
         f"; to see every workbook's problems at once, plan by plan, run: ipp review --year 1 --submission S "
         f"--data {round_dir} (S: 1, 2) [cell-type]"

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from ipp_calc.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 70
+#: Past this many problems, the terminal gets a count and the JSON the whole list.
+MAX_PROBLEM_LINES = 50
+
+# Typer prints an argument's Python type beside its name (``PATH <list[Path]>``); the metavar
+# already says what to give, in words (issue 13), so the type is left out of every argument's help.
+typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="ipp",
@@ -53,6 +59,74 @@ class CheckFormat(StrEnum):
     json = "json"
 
 
+def _positive(value: int | None) -> int | None:
+    """``--year 0``: said in words, not as click's ``x>=1`` range."""
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is not a number of 1 or more")
+    return value
+
+
+#: Each command's examples, shown at the end of its --help (click keeps a \\b paragraph as written).
+EXAMPLES = {
+    "check": (
+        "ipp check",
+        "ipp check my-measures/py1/submission-2.yaml",
+        "ipp check --data examples/py1",
+    ),
+    "allocate": (
+        "ipp allocate --year 1 --data examples/py1",
+        "ipp allocate --year 1 --data examples/py1 -o alloc.xlsx",
+        "ipp allocate -y 1 --data examples/py1 --mcp heron-creek-care -o heron.csv",
+    ),
+    "template": (
+        "ipp template --year 1 -s 2 --data examples/py1 --mcp heron-creek-care -o t.xlsx",
+        "ipp template -y 2 -s 3 --data examples/py2 --mcp heron-creek-care --from t.xlsx -o t3.xlsx",
+    ),
+    "score": (
+        "ipp score t.xlsx",
+        "ipp score t.xlsx --data examples/py1 --sort worth --unearned-only",
+        "ipp score t.xlsx --allocation ours.csv --elections ours.yaml -o score.xlsx",
+    ),
+    "pool": (
+        "ipp pool --year 1 --data examples/py1",
+        "ipp pool -y 1 --data examples/py1 -o pool.csv",
+    ),
+    "run": (
+        "ipp run --year 1 --data examples/py1 -o report.xlsx",
+        "ipp run -y 1 --data examples/py1 -o run.json",
+    ),
+    "explain": (
+        "ipp explain --year 1 --mcp heron-creek-care --data examples/py1",
+        "ipp explain -y 1 --mcp bristlecone-ridge-care --county 'Los Angeles' --data examples/py1",
+    ),
+    "review": (
+        "ipp review --year 1 -s 2 --data examples/review-round",
+        "ipp review -y 1 -s 2 --data examples/review-round -o review.xlsx",
+        "ipp review -y 1 -s 2 --data examples/review-round -o letters",
+    ),
+    "elections": (
+        "ipp elections --year 1 --data examples/py1",
+        "ipp elections -y 1 --data examples/py1 -o examples/py1/elections.yaml",
+    ),
+    "program": (
+        "ipp program --data examples",
+        "ipp program --data examples -o program.xlsx",
+    ),
+    "diff": (
+        "ipp diff old-measures measures --data examples/py1 --year 1",
+        "ipp diff --base origin/main -f markdown -o comment.md",
+    ),
+    "schema": (
+        "ipp schema -o measures/schema",
+        "ipp schema --check --measures measures",
+    ),
+}
+
+
+def _examples(name: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+
+
 # ----------------------------------------------------------------------------- shared options
 # Defined once and reused by every command (the frictionless pattern).
 
@@ -60,20 +134,30 @@ MeasuresOpt = Annotated[
     Path | None,
     typer.Option(
         "--measures",
+        metavar="DIR",
         help="Folder of measure sets (py1/, py2/, …). Default: the sets shipped with ipp.",
         show_default=False,
     ),
 ]
 DataOpt = Annotated[
     Path,
-    typer.Option("--data", help="The program-year data folder (plans.csv, elections.yaml, …)."),
+    typer.Option("--data", metavar="DIR", help="The program-year data folder (plans.csv, elections.yaml, …)."),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FORMAT_HELP = "Output format (default: by the -o file's suffix, else table)."
+FormatOpt = Annotated[Format | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to this file (atomically) instead of the terminal.", show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to this file (atomically) instead of the terminal.",
+        show_default=False,
+    ),
 ]
-YearOpt = Annotated[int, typer.Option("--year", "-y", help="Program year (1, 2 or 3).", min=1)]
+YearOpt = Annotated[
+    int, typer.Option("--year", "-y", metavar="YEAR", help="Program year (1, 2 or 3).", callback=_positive)
+]
 
 
 def _version(value: bool) -> None:
@@ -156,30 +240,99 @@ def _write_file_form(outcome: Outcome, output: Path | None) -> str | None:
     return outcome.files[suffix](output)
 
 
-def deliver(outcome: Outcome, format: str, output: Path | None) -> None:
-    """The one way every command delivers its outcome (FORMATS.md).
+#: What an ``-o`` suffix asks for; any other suffix (or none) is the table as plain text.
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
 
-    ``-o`` with a suffix the command writes as a file of its own (``run -o report.xlsx``) gets that
-    file, and the chosen format still goes to the terminal; otherwise the chosen format is written
-    to ``-o`` or the terminal. Notes go on the table, or to stderr for every other format and for
-    ``-o``; findings to stderr, one line each; any finding (or the command's own policy) exits 1.
+
+#: Formats that are text a person reads: ``-o notes.md`` of a command with no markdown form is
+#: its table as text. JSON, CSV and workbooks are read by programs, so a mismatch is refused.
+_TEXT_FORMATS = frozenset({"markdown", "yaml"})
+
+
+def _output_usage(message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, param_hint="'-o' / '--output'")
+
+
+def output_format(outcome: Outcome, chosen: str | None, output: Path | None) -> str | None:
+    """The format ``-o``'s suffix and ``--format`` ask for together (README "What -o does").
+
+    ``None``: the file form alone (``score -o s.xlsx``). A suffix that names a format wins over
+    the default; an explicit ``--format`` that says otherwise is a usage error, as is a suffix the
+    command has no form for. ``-o -``, no ``-o``, or another suffix: ``--format`` or the default.
     """
+    from ipp_calc.io.output import is_stdout
+
+    offered = {"json", *outcome.views}
+    if output is None or is_stdout(output):
+        return chosen or outcome.default_format
+    suffix = output.suffix.lower()
+    key = suffix.lstrip(".")
+    file_form = key in outcome.files or ("dir" in outcome.files and (output.is_dir() or not suffix))
+    if file_form:
+        if outcome.files_replace_output:
+            if chosen is not None:
+                raise _output_usage(f"{output} is written as {key or 'a folder'}; leave out --format {chosen}")
+            return None
+        return chosen or outcome.default_format  # the file, and the chosen format on the terminal
+    implied = SUFFIX_FORMATS.get(suffix)
+    if suffix == ".xlsx":
+        raise _output_usage(f"{output}: this command writes no workbook; it writes {', '.join(sorted(offered))}")
+    if implied is None or (implied not in offered and implied in _TEXT_FORMATS):
+        return chosen or outcome.default_format  # text in a text file: harmless, and what was asked
+    if implied not in offered:
+        raise _output_usage(f"{output}: this command writes no {implied}; it writes {', '.join(sorted(offered))}")
+    if chosen is not None and chosen != implied:
+        raise _output_usage(f"{output} is written as {implied}, but --format says {chosen}; give one of them")
+    return implied
+
+
+def deliver(outcome: Outcome, format: str | None, output: Path | None) -> None:
+    """The one way every command delivers its outcome (FORMATS.md; README "What -o does").
+
+    ``-o`` chooses the format by its suffix (:func:`output_format`). A file form (``.xlsx``, a
+    folder) is written atomically; for ``run`` and ``program`` the chosen format still goes to
+    the terminal. Notes go on the table, or to stderr for every other format and for ``-o``;
+    findings to stderr, one line each; any finding (or the command's own policy) exits 1.
+    """
+    if output is not None and not ("dir" in outcome.files and (output.is_dir() or not output.suffix)):
+        from ipp_calc.io.output import check_output_path
+
+        check_output_path(output, list(outcome.inputs))  # an input named by -o: said before any usage
+    chosen = output_format(outcome, format, output)
     wrote = _write_file_form(outcome, output)
-    if wrote is not None and outcome.files_replace_output:
+    if wrote is not None and chosen is None:
         sys.stdout.write(printable(wrote) + "\n")
         _notes(outcome.notes)
+        _findings(outcome)
     else:
+        shown = chosen or outcome.default_format
         text_output = output if wrote is None else None
-        _deliver_text(outcome, format, text_output)
-        if not outcome.notes_in_table or format != "table" or text_output is not None:
+        _deliver_text(outcome, shown, text_output)
+        if not outcome.notes_in_table or shown != "table" or text_output is not None:
             _notes(outcome.notes)
         if wrote is not None:
             notice(wrote)
-        if not outcome.findings_are_output:
-            for finding in outcome.findings:
-                sys.stderr.write(f"finding: {finding.line_text()} [{finding.code}]\n")
+        _findings(outcome)
     if outcome.exit_findings:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _findings(outcome: Outcome) -> None:
+    """Every finding on stderr, one line each (past :data:`MAX_PROBLEM_LINES`, a count)."""
+    if outcome.findings_are_output:
+        return
+    shown = outcome.findings[:MAX_PROBLEM_LINES]
+    for finding in shown:
+        sys.stderr.write(printable(f"finding: {finding.line_text()} [{finding.code}]") + "\n")
+    if len(outcome.findings) > len(shown):
+        sys.stderr.write(f"finding: and {len(outcome.findings) - len(shown)} more; `--format json` lists all\n")
 
 
 def _notes(lines: Sequence[str]) -> None:
@@ -207,21 +360,34 @@ def _deliver_text(outcome: Outcome, format: str, output: Path | None) -> None:
 # ----------------------------------------------------------------------------- ipp check
 
 
-@app.command()
+@app.command(epilog=_examples("check"))
 def check(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Measure-set folders or files. Default: the shipped measures/.", show_default=False),
+        typer.Argument(
+            help="Measure-set folders or files. Default: the shipped measures/.",
+            show_default=False,
+            metavar="PATH",
+        ),
     ] = None,
     measures: MeasuresOpt = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    format: Annotated[CheckFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
     output: OutputOpt = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Check this data folder (every file and workbook) against its measure set."),
+        typer.Option(
+            "--data", metavar="DIR", help="Check this data folder (every file and workbook) against its measure set."
+        ),
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="With --data: the program year (default: its year.yaml).", min=1)
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            metavar="YEAR",
+            help="With --data: the program year (default: its year.yaml).",
+            callback=_positive,
+        ),
     ] = None,
 ) -> None:
     """Validate measure sets and program files: structure, then cross-file rules, all at once."""
@@ -237,13 +403,13 @@ def check(
 # ----------------------------------------------------------------------------- ipp allocate
 
 
-@app.command()
+@app.command(epilog=_examples("allocate"))
 def allocate(
     year: YearOpt,
     data: DataOpt = Path("."),
-    mcp: Annotated[str | None, typer.Option("--mcp", help="Show one plan's rows only.")] = None,
+    mcp: Annotated[str | None, typer.Option("--mcp", metavar="MCP", help="Show one plan's rows only.")] = None,
     measures: MeasuresOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Maximum allocations per MCP, county, payment and priority area, to the cent."""
@@ -263,22 +429,31 @@ AllowChangeOpt = Annotated[
 ]
 
 
-@app.command()
+@app.command(epilog=_examples("template"))
 def template(
     year: YearOpt,
-    submission: Annotated[int, typer.Option("--submission", "-s", help="Submission number.", min=1)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
-    mcp: Annotated[str | None, typer.Option("--mcp", help="The MCP the template is for.")] = None,
+    submission: Annotated[
+        int, typer.Option("--submission", "-s", metavar="N", help="Submission number.", callback=_positive)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="The .xlsx file to write.")],
+    mcp: Annotated[str, typer.Option("--mcp", metavar="MCP", help="The MCP the template is for.")],
     counties: Annotated[
-        str | None, typer.Option("--counties", help='Comma-separated counties, e.g. "Alameda,Fresno".')
+        str | None,
+        typer.Option("--counties", metavar="COUNTIES", help='Comma-separated counties, e.g. "Alameda,Fresno".'),
     ] = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Data folder: the MCP's counties from plans.csv, its targets from targets.csv."),
+        typer.Option(
+            "--data",
+            metavar="DIR",
+            help="Data folder: the MCP's counties from plans.csv, its targets from targets.csv.",
+        ),
     ] = None,
     previous: Annotated[
         Path | None,
-        typer.Option("--from", help="Prepopulate responses and notes from an earlier workbook of the same plan."),
+        typer.Option(
+            "--from", metavar="FILE", help="Prepopulate responses and notes from an earlier workbook of the same plan."
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the -o file if it exists (it may be a filled workbook).")
@@ -310,18 +485,21 @@ class ScoreSort(StrEnum):
     worth = "worth"
 
 
-@app.command()
+@app.command(epilog=_examples("score"))
 def score(
-    workbook: Annotated[Path, typer.Argument(help="The MCP's filled reporting template (.xlsx).")],
+    workbook: Annotated[Path, typer.Argument(help="The MCP's filled reporting template (.xlsx).", metavar="WORKBOOK")],
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."),
+        typer.Option(
+            "--data", metavar="DIR", help="Data folder; with plans.csv and elections.yaml, dollars are shown too."
+        ),
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
     allocation_file: Annotated[
         Path | None,
         typer.Option(
             "--allocation",
+            metavar="FILE",
             help="The plan's own maximum allocation (CSV: county, amount; or DHCS's table with mcp): "
             "dollars without anyone else's data. Needs --elections.",
             show_default=False,
@@ -331,6 +509,7 @@ def score(
         Path | None,
         typer.Option(
             "--elections",
+            metavar="FILE",
             help="The plan's elections (elections.yaml with its entry). Needs --allocation.",
             show_default=False,
         ),
@@ -340,6 +519,7 @@ def score(
         list[Path] | None,
         typer.Option(
             "--baseline-data",
+            metavar="DIR",
             help="An earlier program year's data folder, for improvement measures' baselines "
             "(default: the py<N>/ folder beside --data, when there is one).",
             show_default=False,
@@ -353,7 +533,7 @@ def score(
         bool,
         typer.Option("--unearned-only", help="Show only measures not earned in full (table and CSV)."),
     ] = False,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Points per measure, area and county; dollars and worth when the data folder can allocate.
@@ -383,6 +563,7 @@ BaselineDataOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--baseline-data",
+        metavar="DIR",
         help="An earlier program year's data folder, for improvement measures' baselines "
         "(default: the py<N>/ folder beside --data, when there is one). Repeat for several years.",
         show_default=False,
@@ -391,7 +572,13 @@ BaselineDataOpt = Annotated[
 
 JobsOpt = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", help="Worker processes reading workbooks (default 1: measured fastest).", min=1),
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Worker processes reading workbooks (default 1: measured fastest).",
+        callback=_positive,
+    ),
 ]
 
 
@@ -424,7 +611,7 @@ def load_year(
         return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs, progress=progress)
 
 
-@app.command()
+@app.command(epilog=_examples("pool"))
 def pool(
     year: YearOpt,
     data: DataOpt = Path("."),
@@ -432,7 +619,7 @@ def pool(
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
     baseline_data: BaselineDataOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
@@ -444,19 +631,24 @@ def pool(
     deliver(run_pool(loaded, inputs), format, output)
 
 
-@app.command()
+@app.command(epilog=_examples("run"))
 def run(
     year: YearOpt,
     data: DataOpt = Path("."),
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the report workbook (.xlsx) or, for another suffix, the output."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report workbook (.xlsx) or, for another suffix, the output.",
+        ),
     ] = None,
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
     baseline_data: BaselineDataOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
 ) -> None:
     """The whole year end to end: allocation, every submission, pool, reconciliation."""
     from ipp_calc.app.year import run as run_run
@@ -467,10 +659,10 @@ def run(
     deliver(run_run(loaded, inputs), format, output)
 
 
-@app.command()
+@app.command(epilog=_examples("explain"))
 def explain(
     year: YearOpt,
-    mcp: Annotated[str, typer.Option("--mcp", help="The MCP to explain.")],
+    mcp: Annotated[str, typer.Option("--mcp", metavar="MCP", help="The MCP to explain.")],
     data: DataOpt = Path("."),
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
@@ -478,9 +670,11 @@ def explain(
     baseline_data: BaselineDataOpt = None,
     county: Annotated[
         str | None,
-        typer.Option("--county", help="Only the steps about this county (and those about the whole plan)."),
+        typer.Option(
+            "--county", metavar="COUNTY", help="Only the steps about this county (and those about the whole plan)."
+        ),
     ] = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    format: Annotated[CheckFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
     output: OutputOpt = None,
 ) -> None:
     """The chain of parameters, shares, points and references behind one plan's dollars."""
@@ -495,19 +689,22 @@ def explain(
 # ----------------------------------------------------------------------------- ipp review
 
 
-@app.command()
+@app.command(epilog=_examples("review"))
 def review(
     year: YearOpt,
-    submission: Annotated[int, typer.Option("--submission", "-s", help="The submission round to review.", min=1)],
+    submission: Annotated[
+        int, typer.Option("--submission", "-s", metavar="N", help="The submission round to review.", callback=_positive)
+    ],
     data: DataOpt = Path("."),
     allow_measure_set_change: AllowChangeOpt = False,
     measures: MeasuresOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE|DIR",
             help="review.xlsx: the review workbook (Status, Problems); a folder (or a name without a suffix): "
             "one letter per plan (markdown); another name: the output in --format.",
             show_default=False,
@@ -529,104 +726,51 @@ class ElectionsFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(epilog=_examples("elections"))
 def elections(
     year: YearOpt,
     data: DataOpt = Path("."),
     measures: MeasuresOpt = None,
-    format: Annotated[ElectionsFormat, typer.Option("--format", "-f", help="Output format.")] = ElectionsFormat.yaml,
+    format: Annotated[
+        ElectionsFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: by the -o file's suffix, else yaml).", show_default=False
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Write elections.yaml here (atomically; it may be the data folder's own elections.yaml).",
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """Gather the plans' Gap-Filling Plan elections from their workbooks into elections.yaml."""
-    from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set
-    from ipp_calc.core.elections import elections_yaml, gather
-    from ipp_calc.errors import Finding, InputError
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.elections import read_elections_sheet
-    from ipp_calc.io.output import json_text
-    from ipp_calc.io.year_loader import workbook_paths
+    from ipp_calc.app.elections import elections as run_elections
 
-    ms = load_measure_set(measures, year)
-    number = ms.program.gap_filling_submission
-    if number is None:
-        raise InputError(
-            Finding(
-                "usage",
-                f"PY{year}'s program.yaml names no gap_filling_submission: no template carries elections",
-                file=ms.program_source.path,
-            )
-        )
-    folder = read_data_folder(data, ms.program, need_elections=False)
-    existing_path = data / "elections.yaml"
-    existing = folder.elections if existing_path.exists() else None
-    if not (data / "submissions").is_dir():
-        raise InputError(Finding("file-not-found", "the data folder has no submissions/ folder", file=str(data)))
-    paths, file_notes = workbook_paths(data / "submissions")
-    found: list[Finding] = []
-    books = []
-    for path in paths:
-        try:
-            book = read_elections_sheet(path, ms)
-        except InputError as exc:
-            found.extend(exc.findings)
-            continue
-        if book is not None:
-            books.append(book)
-    result = gather(ms.program, folder.mcps, books, existing, existing_file=str(existing_path))
-    findings = sorted([*found, *result.findings], key=lambda f: f.sort_key())
-    header = [
-        f"PY{year} elections, gathered by ipp elections from the submission {number} workbooks",
-        f"in {data / 'submissions'}.",
-        "Exception requests are written approved: false until DHCS decides; corrective_action_plan and",
-        "recoupment are DHCS's and kept from the elections.yaml this was made from.",
-    ]
-    if format is ElectionsFormat.json:
-        document = {
-            "program_year": year,
-            "submission": number,
-            "elections": {m: e.model_dump(mode="json", by_alias=True) for m, e in sorted(result.elections.items())},
-            "findings": [f.to_json() for f in findings],
-            "notices": illustrative_notes(ms),
-        }
-        text = json_text(document)
-    else:
-        text = elections_yaml(result.elections, header=header)
-    inputs = [p for p in data_inputs(data) if p != existing_path] + paths
-    emit(text, output, inputs)
-    for line in illustrative_notes(ms) + [f.line_text() for f in file_notes]:
-        notice(line)
-    if output is not None:
-        notice(f"wrote {output}: elections of {len(result.elections)} of {len(folder.mcps)} plans")
-    errors = [f for f in findings if f.severity == "error"]
-    for finding in findings:
-        label = "finding" if finding.severity == "error" else "note"
-        sys.stderr.write(printable(f"{label}: {finding.line_text()} [{finding.code}]") + "\n")
-    if errors:
-        raise typer.Exit(EXIT_FINDINGS)
+    deliver(run_elections(year, data, measures=measures), format, output)
 
 
 # ----------------------------------------------------------------------------- ipp program
 
 
-@app.command()
+@app.command(epilog=_examples("program"))
 def program(
     data: Annotated[
         Path,
-        typer.Option("--data", help="A folder of program-year data folders: py1/, py2/, py3/ (e.g. examples)."),
+        typer.Option(
+            "--data", metavar="DIR", help="A folder of program-year data folders: py1/, py2/, py3/ (e.g. examples)."
+        ),
     ] = Path("."),
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Write the program workbook (.xlsx: a Program sheet, then each year's sheets) or the output.",
             show_default=False,
         ),
@@ -634,7 +778,7 @@ def program(
     allow_measure_set_change: AllowChangeOpt = False,
     jobs: JobsOpt = None,
     measures: MeasuresOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = None,
 ) -> None:
     """Every program year under a folder: per plan and year, and the program's reconciliation."""
     from ipp_calc.app.program import program as run_program
@@ -662,7 +806,7 @@ class FailOn(StrEnum):
     never = "never"
 
 
-@app.command()
+@app.command(epilog=_examples("diff"))
 def diff(
     paths: Annotated[
         list[Path] | None,
@@ -677,6 +821,7 @@ def diff(
         str | None,
         typer.Option(
             "--base",
+            metavar="REV",
             help="Compare the working tree's measure sets with those at this git revision (read with git, "
             "no checkout), e.g. origin/main.",
             show_default=False,
@@ -686,13 +831,22 @@ def diff(
         Path | None,
         typer.Option(
             "--data",
+            metavar="DIR",
             help="Data folder: run the year under OLD and under NEW with the same data and workbooks, and "
             "show every plan's dollars.",
             show_default=False,
         ),
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="Compare this program year only.", min=1, show_default=False)
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            metavar="YEAR",
+            help="Compare this program year only.",
+            callback=_positive,
+            show_default=False,
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Exit 1 on any breaking change, on any change, or never.")
@@ -700,11 +854,19 @@ def diff(
     jobs: JobsOpt = None,
     measures: Annotated[
         Path | None,
-        typer.Option("--measures", help="With --base: the PATH to compare, when not given.", show_default=False),
+        typer.Option(
+            "--measures", metavar="DIR", help="With --base: the PATH to compare, when not given.", show_default=False
+        ),
     ] = None,
     format: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="Output format (markdown: a pull-request comment).")
-    ] = DiffFormat.table,
+        DiffFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (markdown: a pull-request comment; default: by the -o file's suffix, else table).",
+            show_default=False,
+        ),
+    ] = None,
     output: OutputOpt = None,
 ) -> None:
     """A measure-set edit: structural and breaking changes, and with --data every plan's dollars."""
@@ -719,13 +881,14 @@ def diff(
 # ----------------------------------------------------------------------------- ipp schema
 
 
-@app.command()
+@app.command(epilog=_examples("schema"))
 def schema(
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
+            metavar="DIR",
             help="Folder for program.schema.json and submission.schema.json. Default: MEASURES/schema "
             "with --measures, else the current folder.",
             show_default=False,
@@ -737,7 +900,9 @@ def schema(
     ] = False,
     measures: Annotated[
         Path | None,
-        typer.Option("--measures", help="A measures root: write into its schema/ folder.", show_default=False),
+        typer.Option(
+            "--measures", metavar="DIR", help="A measures root: write into its schema/ folder.", show_default=False
+        ),
     ] = None,
 ) -> None:
     """JSON Schema of program.yaml and submission-<S>.yaml, for YAML editors (validate as you type)."""
@@ -786,9 +951,13 @@ def report_input_error(exc: InputError, as_json: bool) -> None:
         if exc.hint:
             first["hint"] = exc.hint
         sys.stdout.write(json_text({"error": first}))
-    else:
-        hint = f"; {printable(exc.hint)}" if exc.hint else ""  # still one line, as every error is
-        sys.stderr.write(f"error: {exc.summary_line()}{hint} [{exc.first.code}]\n")
+    else:  # every problem, one line each (the first with the hint), so one run finds them all
+        hint = f"; {printable(exc.hint)}" if exc.hint else ""
+        shown = exc.findings[:MAX_PROBLEM_LINES]
+        for i, finding in enumerate(shown):
+            sys.stderr.write(f"error: {finding.line_text()}{hint if i == 0 else ''} [{finding.code}]\n")
+        if len(exc.findings) > len(shown):
+            sys.stderr.write(f"error: and {len(exc.findings) - len(shown)} more; `--format json` lists all\n")
 
 
 def _is_usage_error(exc: BaseException) -> bool:

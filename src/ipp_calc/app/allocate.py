@@ -28,12 +28,20 @@ def allocate(year: int, data: Path, *, mcp: str | None = None, measures: Path | 
     def document() -> Document:
         return {**result.to_json(), "status": ms.program.status, "notices": list(notes)}
 
+    def workbook(path: Path) -> str:
+        from ipp_calc.io.report import allocation_sheet, write_result_workbook
+
+        title = f"CalAIM IPP {ms.program.label}: maximum allocation"
+        return write_result_workbook(path, [allocation_sheet(result)], title=title, notes=notes)
+
     return Outcome(
         document=document,
         views={
             "table": lambda: render_tables(allocation_tables(result), notes),
             "csv": lambda: csv_text(*allocation_csv(result)),
         },
+        files={"xlsx": workbook},
+        files_replace_output=True,
         notes=notes,
         findings=tuple(Finding(f.code, f"{f.mcp}: {f.message}") for f in result.findings),
         inputs=tuple(data_inputs(data)),

@@ -56,6 +56,8 @@ class Outcome:
     files_replace_output: bool = False
     notes_in_table: bool = True
     findings_are_output: bool = False
+    #: The format shown when neither ``--format`` nor ``-o``'s suffix names one.
+    default_format: str = "table"
 
     @property
     def exit_findings(self) -> bool:

@@ -143,6 +143,12 @@ def score(
     def document() -> Document:
         return {**result.to_json(), "status": ms.program.status, "notices": notes}
 
+    def workbook_form(path: Path) -> str:
+        from ipp_calc.io.report import score_sheets, write_result_workbook
+
+        title = f"CalAIM IPP {ms.program.label}: {filled.mcp}, submission {filled.submission}"
+        return write_result_workbook(path, score_sheets(result), title=title, notes=notes)
+
     return Outcome(
         document=document,
         views={
@@ -157,6 +163,8 @@ def score(
             ),
             "csv": lambda: csv_text(*score_csv(result, sort=sort, unearned_only=unearned_only)),
         },
+        files={"xlsx": workbook_form},
+        files_replace_output=True,
         notes=tuple(notes),
         inputs=tuple(inputs),
         # Findings (FORMATS.md: exit 1) are the score's notes, shown as notes; a percent-format

@@ -50,9 +50,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ipp_calc import __version__
+from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.models import SourceFile
 from ipp_calc.core.money import total
 from ipp_calc.core.numbers import rounded6
+from ipp_calc.core.scoring import AreaDollars, ScoreResult
 from ipp_calc.core.trace import cite
 from ipp_calc.core.year import YearResult
 from ipp_calc.io.output import atomic_write, neutralise
@@ -274,8 +276,8 @@ def build_sheets(
     sheets = [
         summary_sheet(result),
         cells_sheet(result),
-        allocation_sheet(result),
-        scores_sheet(result),
+        allocation_sheet(result.allocation),
+        scores_sheet(result.scores),
         pool_sheet(result),
         reconciliation_sheet(result),
         findings_sheet(result, notes),
@@ -497,20 +499,22 @@ def findings_sheet(result: YearResult, notes: Sequence[str]) -> Sheet:
     return sheet
 
 
-def allocation_sheet(result: YearResult) -> Sheet:
-    """Every cell of the allocation: MCP, county, payment, priority area, amount, forfeited."""
+def allocation_sheet(allocation: Allocation) -> Sheet:
+    """Every cell of the allocation: MCP, county, payment, priority area, amount, forfeited
+    (the report's sheet, and ``ipp allocate -o FILE.xlsx``'s)."""
     sheet = Sheet("Allocation")
     names = ["MCP", "County", "Payment", "Priority area", "Amount", "Forfeited"]
     styles: tuple[Style, ...] = (None, None, "center", "center", "money", "center")
     sheet.header(names, styles)
-    for c in result.allocation.cells:
+    for c in allocation.cells:
         sheet.add((c.mcp, c.county, c.payment, c.priority_area, c.amount, yes_no(c.forfeited)), styles)
     sheet.auto_filter = f"A1:F{sheet.next_row - 1}"
     return sheet
 
 
-def scores_sheet(result: YearResult) -> Sheet:
-    """Every measure row of every score, the reason in words."""
+def scores_sheet(scores: Sequence[ScoreResult]) -> Sheet:
+    """Every measure row of every score, the reason in words (the report's sheet, and
+    ``ipp score -o FILE.xlsx``'s)."""
     sheet = Sheet("Scores")
     names = [
         "MCP",
@@ -535,7 +539,7 @@ def scores_sheet(result: YearResult) -> Sheet:
     )  # fmt: skip
     sheet.header(names, styles)
     add = sheet.rows.append  # the hot loop: rows are built exactly as Sheet.add would
-    for score in result.scores:
+    for score in scores:
         mcp, submission = score.mcp, score.submission
         for m in score.measures:
             add(
@@ -833,17 +837,79 @@ def _model(sheet: Sheet) -> SheetModel:
     )
 
 
-def workbook_model(sheets: Sequence[Sheet]) -> WorkbookModel:
+def workbook_model(sheets: Sequence[Sheet], title: str = "CalAIM IPP year report") -> WorkbookModel:
     """The report as a workbook model; its rows are generated as the writer takes them."""
     return WorkbookModel(
         [_model(sheet) for sheet in sheets],
-        title="CalAIM IPP year report",
+        title=title,
         creator=f"ipp-calc {__version__}",
         streamed=sum(len(s.rows) * max((len(v) for v, _ in s.rows), default=0) for s in sheets) > STREAM_CELLS,
         created=sheets[0].made if sheets else None,
     )
 
 
-def _save(sheets: Sequence[Sheet], stream: BinaryIO) -> None:
+def _save(sheets: Sequence[Sheet], stream: BinaryIO, title: str = "CalAIM IPP year report") -> None:
     """Write every sheet into ``stream`` (a long report row by row: see :data:`STREAM_CELLS`)."""
-    write_workbook(workbook_model(sheets), stream)
+    write_workbook(workbook_model(sheets, title), stream)
+
+
+# --------------------------------------------------------------------------- one command's result
+
+
+def notes_sheet(notes: Sequence[str]) -> Sheet:
+    """The notes that came with a result (the measure set's status first), one per row, so a
+    workbook opened without its terminal output still says ILLUSTRATIVE and what was ignored."""
+    sheet = Sheet("Notes", freeze=None, print_titles=None)
+    sheet.header(["Note"], ("wrap",))
+    for note in notes or ("None.",):
+        sheet.add([note], ("wrap",))
+    sheet.max_width[1] = 100.0
+    return sheet
+
+
+def write_result_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, notes: Sequence[str]) -> str:
+    """``ipp allocate -o FILE.xlsx`` and ``ipp score -o FILE.xlsx``: the result's sheets (frozen
+    header, filters, money as numbers) and a ``Notes`` sheet, every printed page headed with the
+    title and the status; written atomically. Returns the line that says what was written."""
+    illustrative = any(note.startswith("ILLUSTRATIVE") for note in notes)
+    status = "ILLUSTRATIVE: not DHCS's numbers" if illustrative else ""
+    made = made_at()
+    header = f'&L&"-,Bold"{_page_text(title)}&R{_page_text(status)}'
+    footer = f"&L&A&C{_page_text(f'made {_when(made)} by ipp-calc {__version__}')}&RPage &P of &N"
+    every = [*sheets, notes_sheet(notes)]
+    for sheet in every:
+        sheet.page_header, sheet.page_footer, sheet.made = header, footer, made
+    atomic_write(path, lambda stream: _save(every, stream, title))
+    rows = sum(len(sheet.rows) - 1 for sheet in sheets)
+    return f"wrote {path}: {rows} rows ({', '.join(sheet.title for sheet in sheets)}, Notes)"
+
+
+def score_sheets(result: ScoreResult) -> list[Sheet]:
+    """``ipp score -o FILE.xlsx``: the missing mandatory answers first (what to fix), the areas
+    (points, fraction and, with a data folder, dollars) and every measure row (``Scores``)."""
+    missing = Sheet("Missing")
+    missing.header(["Measure", "County"])
+    for measure, county in result.mandatory_missing:
+        missing.add([measure, county])
+    if not result.mandatory_missing:
+        missing.add(["None: every mandatory measure is answered.", None])
+    missing.auto_filter = f"A1:B{missing.next_row - 1}"
+    areas = Sheet("Areas")
+    names = ["County", "Priority area", "Points earned", "Points available", "Fraction"]
+    styles: tuple[Style, ...] = (None, "center", "number", "number", "fraction")
+    by_cell: dict[tuple[str, int], list[AreaDollars]] = {}
+    for d in result.dollars or ():
+        by_cell.setdefault((d.county, d.priority_area), []).append(d)
+    if result.dollars is not None:
+        names += ["Payment", "Allocated", "Earned", "Unearned", "Forfeited"]
+        styles += ("center", "money", "money", "money", "money")
+    areas.header(names, styles)
+    for a in result.areas:
+        points = [a.county, a.priority_area, a.points_earned, a.points_available, rounded6(a.fraction)]
+        cells = by_cell.get((a.county, a.priority_area), [])
+        if not cells:
+            areas.add(points, styles[: len(points)])
+        for d in cells:
+            areas.add([*points, d.payment, d.allocated, d.earned, d.unearned, d.forfeited], styles)
+    areas.auto_filter = f"A1:{column_letter(len(names) - 1)}{areas.next_row - 1}"
+    return [missing, areas, scores_sheet([result])]
