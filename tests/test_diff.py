@@ -758,3 +758,333 @@ def test_base_errors(run_cli: Any, repo: Path, tmp_path: Path) -> None:
 
 def rows_of(document: dict[str, Any]) -> list[Row]:
     return [(c["file"], c["measure"], c["field"], c["old"], c["new"], c["breaking"]) for c in document["changes"]]
+
+
+# --------------------------------------------------------------------------- --attribute: each change on its own
+
+#: OLD for the attribution tests: ``base`` plus an optional 5-point completion measure 1.5, so that
+#: removing 1.5 still leaves area 1 reachable (50 + 30 + 20 + 10 = 110 ≥ 100 points available).
+#: Filed: alpha 1.1 Yes (50), 1.2 No (0), 1.3 = 12 ≥ 10 (20), 1.4 two tiers (5 + 5), 1.5 No (0);
+#: beta 1.1 Yes (50), 1.2 Yes (30), 1.3 = 5 < 10 (0), 1.4 one tier (5), 1.5 Yes (5).
+ATTRIBUTION_ANSWERS = {
+    "alpha": ("Alameda", {("1.1", "All"): "Yes", ("1.2", "All"): "No", ("1.3", "Alameda"): 12, ("1.4", "All"): 2}),
+    "beta": ("Fresno", {("1.1", "All"): "Yes", ("1.2", "All"): "Yes", ("1.3", "Fresno"): 5, ("1.4", "All"): 1}),
+}
+ATTRIBUTION_15 = {"alpha": "No", "beta": "Yes"}
+TIERS_28 = (
+    ("{points: 5, description: gaps mapped}", "{points: 2, description: gaps mapped}"),
+    ("{points: 5, description: contracts signed}", "{points: 8, description: contracts signed}"),
+)
+
+
+def _attribution_sides(tmp_path: Path) -> tuple[Path, Path]:
+    """OLD (base + 1.5) and NEW: OLD with two independent changes, 1.4's tiers 5 / 5 → 2 / 8 (the
+    measure still 10 points) and 1.5 removed."""
+    old = copy_base(tmp_path, "old")
+    append(old, SUB, EXTRA_MEASURE.format(name="Extra optional", mandatory="false"))
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    for before, after in TIERS_28:
+        edit(new, SUB, before, after)
+    path = new / SUB
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index('  - id: "1.5"')], encoding="utf-8")
+    return old, new
+
+
+def _attribution_filed() -> dict[tuple[str, int], FilledSubmission]:
+    out = {}
+    for mcp, (county, answers) in ATTRIBUTION_ANSWERS.items():
+        values: dict[tuple[str, str], Any] = {}
+        for key, value in {**answers, ("1.5", "All"): ATTRIBUTION_15[mcp]}.items():
+            values[key] = value == "Yes" if isinstance(value, str) else (value if key[0] == "1.4" else Decimal(value))
+        out[(mcp, 1)] = _filed(mcp, county, values)
+    return out
+
+
+def _attribution_of(old_root: Path, new_root: Path, data: Path = DATA) -> Any:
+    from ipp_calc.core.diff import attribute
+
+    old_ms = load_tree(folder_tree(old_root)).sets[1]
+    new_ms = load_tree(folder_tree(new_root)).sets[1]
+    folder = read_data_folder(data, old_ms.program)
+    old_inputs = YearInputs(old_ms, folder.plans, folder.elections, folder.table, folder.targets, _attribution_filed())
+    filed, _ = refit_filed(old_inputs.filed, new_ms)
+    new_folder = read_data_folder(data, new_ms.program)
+    new_inputs = YearInputs(new_ms, new_folder.plans, new_folder.elections, new_folder.table, new_folder.targets, filed)
+    changes = diff_years({1: old_ms}, {1: new_ms})
+    return attribute(changes, old_inputs, new_inputs, run_year(old_inputs), run_year(new_inputs))
+
+
+def _own(attribution: Any) -> list[tuple[str, dict[str, Decimal], Decimal]]:
+    return [(c.group.name, dict(c.plans), c.retained) for c in attribution.changes]
+
+
+D = Decimal
+
+
+def test_attribution_of_two_independent_changes_by_hand(tmp_path: Path) -> None:
+    """The hand computation ($1,000.00; alpha 600 : beta 400 member months, so maxima 600.00 and
+    400.00; alpha alone meets its 1.3 target, so alpha alone shares the pool; alpha's room is
+    5% × 15,600.00 − earned = 780.00 − earned).
+
+    OLD: alpha 50 + 0 + 20 + 10 + 0 = 80/100 → 480.00; beta 50 + 30 + 0 + 5 + 5 = 90/100 → 360.00;
+      pool 120.00 + 40.00 = 160.00 ≤ room 300.00 → alpha 640.00, beta 360.00, retained 0.00.
+    #1 1.4 tiers 5 / 5 → 2 / 8 alone: alpha's two tiers still 10; beta's one tier 5 → 2: 87 → 348.00;
+      pool 120.00 + 52.00 = 172.00 ≤ 300.00 → alpha 652.00 (+12.00), beta −12.00.
+    #2 1.5 removed alone: alpha answered No (no change); beta 90 − 5 = 85 → 340.00;
+      pool 120.00 + 60.00 = 180.00 ≤ 300.00 → alpha 660.00 (+20.00), beta −20.00.
+    NEW: beta 50 + 30 + 0 + 2 = 82 → 328.00; pool 120.00 + 72.00 = 192.00 ≤ 300.00 → alpha 672.00.
+      total: alpha +32.00, beta −32.00 = own #1 + #2 (12 + 20 = 32; −12 − 20 = −32): interaction 0.00.
+    """
+    attribution = _attribution_of(*_attribution_sides(tmp_path))
+    assert _own(attribution) == [
+        ("1.4 tiers", {"alpha": D("12.00"), "beta": D("-12.00")}, D("0.00")),
+        ("1.5 removed", {"alpha": D("20.00"), "beta": D("-20.00")}, D("0.00")),
+    ]
+    assert dict(attribution.totals) == {"alpha": D("32.00"), "beta": D("-32.00")}
+    assert dict(attribution.interaction) == {"alpha": D("0.00"), "beta": D("0.00")}
+    assert attribution.interaction_retained == 0 and attribution.retained == 0
+    assert attribution.adds_up and attribution.folded == ()
+
+
+def test_attribution_interaction_is_what_the_capitation_cap_takes_back(tmp_path: Path) -> None:
+    """The same two changes with alpha's capitation 13,000.00: 5% is 650.00, so alpha's room is
+    650.00 − 480.00 = 170.00 whatever the changes (they move only beta's earned and the pool).
+
+    OLD: pool 160.00 ≤ 170.00 → alpha 640.00, beta 360.00, retained 0.00.
+    #1 alone: pool 172.00 > 170.00 → alpha 650.00 (+10.00), beta 348.00 (−12.00), retained 2.00 (+2.00).
+    #2 alone: pool 180.00 > 170.00 → alpha 650.00 (+10.00), beta 340.00 (−20.00), retained 10.00 (+10.00).
+    NEW: pool 192.00 > 170.00 → alpha 650.00 (+10.00), beta 328.00 (−32.00), retained 22.00 (+22.00).
+    Interaction: alpha 10 − (10 + 10) = −10.00; beta −32 − (−12 − 20) = 0.00; retained 22 − (2 + 10) = +10.00.
+    """
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    edit(data, "plans.csv", "15600.00", "13000.00")
+    attribution = _attribution_of(*_attribution_sides(tmp_path), data=data)
+    assert _own(attribution) == [
+        ("1.4 tiers", {"alpha": D("10.00"), "beta": D("-12.00")}, D("2.00")),
+        ("1.5 removed", {"alpha": D("10.00"), "beta": D("-20.00")}, D("10.00")),
+    ]
+    assert dict(attribution.totals) == {"alpha": D("10.00"), "beta": D("-32.00")}
+    assert dict(attribution.interaction) == {"alpha": D("-10.00"), "beta": D("0.00")}
+    assert (attribution.retained, attribution.interaction_retained) == (D("22.00"), D("10.00"))
+    assert attribution.adds_up
+
+
+@pytest.fixture
+def attribution_data(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """OLD, NEW (as :func:`_attribution_sides`) and a data folder with the filed workbooks above."""
+    from ipp_calc.io.measures import load_year
+    from ipp_calc.io.template import write_template
+    from workbooks import fill
+
+    old, new = _attribution_sides(tmp_path)
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "submissions").mkdir()
+    ms = load_year(old, 1)
+    for mcp, (county, answers) in ATTRIBUTION_ANSWERS.items():
+        path = data / "submissions" / f"{mcp}.xlsx"
+        write_template(ms, 1, mcp, [county], path)
+        fill(path, {**answers, ("1.5", "All"): ATTRIBUTION_15[mcp]})
+    return old, new, data
+
+
+def test_cli_attribute_json_gives_each_changes_own_dollars(
+    run_cli: Any, attribution_data: tuple[Path, Path, Path]
+) -> None:
+    old, new, data = attribution_data
+    code, out, err = run_cli(["diff", old, new, "--data", data, "--attribute", "-f", "json"])
+    assert code == 1, err  # 1.5 removed is breaking
+    document = json.loads(out)
+    attribution = document["attribution"]
+    # the hand computation of test_attribution_of_two_independent_changes_by_hand, through workbooks
+    assert [
+        (c["change"], c["measure"], c["fields"], c["applied"], c["total"], c["plans"]) for c in attribution["changes"]
+    ] == [
+        (
+            "1.4 tiers",
+            "1.4",
+            ["tiers"],
+            True,
+            "0.00",
+            [{"mcp": "alpha", "difference": "12.00"}, {"mcp": "beta", "difference": "-12.00"}],
+        ),
+        (
+            "1.5 removed",
+            "1.5",
+            ["measure"],
+            True,
+            "0.00",
+            [{"mcp": "alpha", "difference": "20.00"}, {"mcp": "beta", "difference": "-20.00"}],
+        ),
+    ]
+    assert attribution["interaction"] == {
+        "total": "0.00",
+        "retained": "0.00",
+        "includes": [],
+        "plans": [{"mcp": "alpha", "difference": "0.00"}, {"mcp": "beta", "difference": "0.00"}],
+    }
+    # the total is the impact's: alpha 640.00 → 672.00, beta 360.00 → 328.00
+    assert attribution["total"]["plans"] == [
+        {"mcp": p["mcp"], "difference": p["difference"]} for p in document["impact"]
+    ]
+    assert [p["difference"] for p in document["impact"]] == ["32.00", "-32.00"]
+    assert attribution["adds_up"] is True
+
+
+def test_cli_without_attribute_has_no_attribution(run_cli: Any, attribution_data: tuple[Path, Path, Path]) -> None:
+    old, new, data = attribution_data
+    code, out, _ = run_cli(["diff", old, new, "--data", data, "-f", "json"])
+    assert code == 1
+    assert "attribution" not in json.loads(out)
+    code, table, _ = run_cli(["diff", old, new, "--data", data])
+    assert "Dollar impact by change" not in table
+
+
+def test_cli_attribute_without_data_is_a_usage_error_naming_the_option(run_cli: Any) -> None:
+    code, _, err = run_cli(["diff", BASE, MOVED, "--attribute"])
+    assert code == 2
+    assert "[usage]" in err and "--attribute" in err and "--data" in err
+    code, out, _ = run_cli(["diff", BASE, MOVED, "--attribute", "-f", "json"])
+    assert code == 2
+    assert json.loads(out)["error"]["code"] == "usage"
+
+
+def test_a_change_that_cannot_stand_alone_is_named_and_counted_in_the_interaction(
+    run_cli: Any, data_with_workbooks: Path, tmp_path: Path
+) -> None:
+    """NEW removes 1.3 (20 points) and lowers points_available 100 → 80 with it. Removing 1.3
+    alone leaves 50 + 30 + 10 = 90 < 100 points: it fails ipp check, so it is folded.
+
+    Filed (``data_with_workbooks``): alpha 1.1 Yes, 1.2 No, 1.3 = 12 (met); beta 1.1 Yes, 1.2 No,
+    1.3 = 5. OLD (test_moving_ten_points…): alpha 780.00 (420.00 + pool 360.00), beta 200.00,
+    retained 20.00.
+    #1 points_available 100 → 80 alone: alpha 70/80 → 525.00, beta 50/80 → 250.00; pool 75.00 +
+      150.00 = 225.00 ≤ alpha's room 780.00 − 525.00 = 255.00 → alpha 750.00 (−30.00), beta
+      250.00 (+50.00), retained 0.00 (−20.00).
+    NEW: alpha 50/80 → 375.00, beta 50/80 → 250.00; no target measure is left, so no plan
+      performs and the pool 125.00 + 150.00 = 275.00 is all retained: alpha 375.00 (−405.00),
+      beta +50.00, retained 375.00 (+355.00).
+    Interaction: alpha −405 − (−30) = −375.00; beta 50 − 50 = 0.00; retained 355 − (−20) = +375.00.
+    """
+    new = copy_base(tmp_path)
+    path = new / SUB
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index('  - id: "1.3"')] + text[text.index('  - id: "1.4"') :], encoding="utf-8")
+    edit(new, SUB, "1: {points_available: 100}", "1: {points_available: 80}")
+    code, out, err = run_cli(["diff", BASE, new, "--data", data_with_workbooks, "--attribute", "-f", "json"])
+    assert code == 1, err
+    attribution = json.loads(out)["attribution"]
+    first, second = attribution["changes"]
+    assert (first["change"], first["applied"], first["total"], first["retained"]) == (
+        "areas[1].points_available 100 → 80",
+        True,
+        "20.00",
+        "-20.00",
+    )
+    assert first["plans"] == [{"mcp": "alpha", "difference": "-30.00"}, {"mcp": "beta", "difference": "50.00"}]
+    assert (second["change"], second["applied"], second["total"], second["plans"]) == ("1.3 removed", False, None, [])
+    assert "does not pass ipp check" in second["problem"] and "at most 90" in second["problem"]
+    assert attribution["interaction"]["includes"] == ["1.3 removed"]
+    assert attribution["interaction"]["plans"] == [
+        {"mcp": "alpha", "difference": "-375.00"},
+        {"mcp": "beta", "difference": "0.00"},
+    ]
+    assert attribution["interaction"]["retained"] == "375.00"
+    assert attribution["total"]["retained"] == "355.00"
+
+
+# --------------------------------------------------------------------------- --attribute on random years
+
+
+#: The kinds of random edit, the ones that move dollars more often drawn more often.
+EDITS = ("points", "points", "available", "available", "funding", "remove", "mandatory", "pool", "shares")
+
+
+def _random_edits(draw: Any, ms: Any) -> Any:
+    """1–4 small edits of a measure set, each one a change ``ipp diff`` lists: a measure's points,
+    mandatory flag or removal, an area's points_available, the funding, a pool setting, or the
+    payment shares (two rows that fail ipp check one at a time)."""
+    from dataclasses import replace
+
+    from hypothesis import strategies as st
+
+    for _ in range(draw(st.integers(1, 4))):
+        number = draw(st.sampled_from(sorted(ms.submissions)))
+        sub = ms.submissions[number]
+        measures = list(sub.measures)
+        index = draw(st.integers(0, len(measures) - 1))
+        kind = draw(st.sampled_from(EDITS))
+        program = ms.program
+        if kind == "points" and measures[index].kind != "tiered":
+            measures[index] = measures[index].model_copy(update={"points": Decimal(draw(st.integers(1, 10)))})
+        elif kind == "remove" and len(measures) > 1:
+            del measures[index]
+        elif kind == "mandatory":
+            measures[index] = measures[index].model_copy(update={"mandatory": not measures[index].mandatory})
+        elif kind == "available":
+            area = draw(st.sampled_from(sorted(sub.areas)))
+            entry = sub.areas[area].model_copy(update={"points_available": Decimal(draw(st.integers(1, 12)))})
+            sub = sub.model_copy(update={"areas": {**sub.areas, area: entry}})
+        elif kind == "funding":
+            program = program.model_copy(update={"funding": Decimal(draw(st.integers(1, 10**6))) / 100})
+        elif kind == "pool":
+            pool = program.pool.model_copy(update={"recoupments_pooled": not program.pool.recoupments_pooled})
+            program = program.model_copy(update={"pool": pool})
+        elif kind == "shares" and len(program.payments) == 2:
+            first = Decimal(draw(st.integers(1, 9))) / 10
+            payments = [
+                program.payments[0].model_copy(update={"share": first}),
+                program.payments[1].model_copy(update={"share": 1 - first}),
+            ]
+            program = program.model_copy(update={"payments": payments})
+        sub = sub.model_copy(update={"measures": measures})
+        ms = replace(ms, program=program, submissions={**ms.submissions, number: sub})
+    return ms
+
+
+def test_attribution_adds_up_to_the_total_for_every_plan_on_random_years() -> None:
+    from dataclasses import replace
+
+    from hypothesis import HealthCheck, assume, given, settings
+    from hypothesis import strategies as st
+
+    from ipp_calc.core.diff import attribute, diff_measure_sets, measure_set_problem
+    from test_year_properties import years
+
+    @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(years(), st.data())
+    def check(inputs: YearInputs, data: Any) -> None:
+        new_ms = _random_edits(data.draw, inputs.ms)
+        assume(measure_set_problem(new_ms) is None)
+        filed, _ = refit_filed(inputs.filed, new_ms)
+        new_inputs = replace(inputs, ms=new_ms, filed=filed)
+        old_result, new_result = run_year(inputs), run_year(new_inputs)
+        changes = diff_measure_sets(inputs.ms, new_ms)
+        attribution = attribute(changes, inputs, new_inputs, old_result, new_result)
+        impact = compare_years(old_result, new_result)
+        # every change row is in exactly one group, and together they make NEW
+        assert sum(len(c.group.rows) for c in attribution.changes) == len(changes)
+        assert not attribution.unlisted
+        # per plan: Σ own impacts + interaction = NEW − OLD (the impact's difference), to the cent
+        own = [dict(c.plans) for c in attribution.changes if c.applied]
+        interaction = dict(attribution.interaction)
+        assert dict(attribution.totals) == {p.mcp: p.difference for p in impact.plans}
+        for p in impact.plans:
+            assert sum((o[p.mcp] for o in own), Decimal(0)) + interaction[p.mcp] == p.difference
+        own_retained = sum((c.retained for c in attribution.changes if c.applied), Decimal(0))
+        assert own_retained + attribution.interaction_retained == impact.retained_difference
+        assert attribution.adds_up
+        # overall: the rows' Σ plans + Δ retained is the change in funding
+        assert attribution.total + attribution.retained == impact.funding_difference
+        # one change that applies alone explains everything: no interaction
+        if len(attribution.changes) == 1 and attribution.changes[0].applied:
+            assert all(amount == 0 for _, amount in attribution.interaction)
+        # a change applied alone runs on OLD + that change: what it moves sums with the retained to its funding change
+        for c in attribution.changes:
+            if c.applied and c.group.rows[0].field != "funding":
+                assert c.total + c.retained == 0
+
+    check()

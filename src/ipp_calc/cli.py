@@ -868,12 +868,27 @@ def diff(
         ),
     ] = None,
     output: OutputOpt = None,
+    attribute: Annotated[
+        bool,
+        typer.Option(
+            "--attribute",
+            help="With --data: the dollar impact of each change on its own (applied alone to OLD), and the "
+            "interaction left over, summing to the total per plan.",
+        ),
+    ] = False,
 ) -> None:
     """A measure-set edit: structural and breaking changes, and with --data every plan's dollars."""
     from ipp_calc.app.diff import diff as run_diff
 
     outcome = run_diff(
-        paths or [], base=base, data=data, year=year, fail_on=fail_on.value, jobs=jobs, measures=measures
+        paths or [],
+        base=base,
+        data=data,
+        year=year,
+        fail_on=fail_on.value,
+        jobs=jobs,
+        measures=measures,
+        attribute=attribute,
     )
     deliver(outcome, format, output)
 

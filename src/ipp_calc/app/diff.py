@@ -30,8 +30,10 @@ def diff(
     fail_on: FailOn = "breaking",
     jobs: int | None = None,
     measures: Path | None = None,
+    attribute: bool = False,
 ) -> Outcome:
-    """Compare two measure sets: structural and breaking changes, and with ``data`` every plan's dollars."""
+    """Compare two measure sets: structural and breaking changes, and with ``data`` every plan's
+    dollars; with ``attribute`` too, each change's own dollars and the interaction left over."""
     from ipp_calc.core.diff import DiffReport, diff_years, with_effects
     from ipp_calc.errors import InputError
     from ipp_calc.io.diffview import diff_csv, diff_markdown, diff_tables, summary_line
@@ -39,6 +41,10 @@ def diff(
     from ipp_calc.io.output import csv_text
     from ipp_calc.io.render import render_tables
 
+    if attribute and data is None:
+        raise InputError(
+            Finding("usage", "--attribute splits the dollar impact by change: it needs --data DIR to run the year")
+        )
     old_tree, new_tree, disk = diff_sides(paths, base, measures)
     found: list[Finding] = []
     loaded = []
@@ -56,6 +62,7 @@ def diff(
         notes.append(f"{old.label} holds no measure sets: everything in {new.label} is new")
     changes = diff_years(old_sets, new_sets)
     impact = None
+    attribution = None
     inputs = [p for folder in disk for p in folder.rglob("*.yaml")]
     if data is not None:
         chosen = impact_year(old_sets, new_sets, changes, year)
@@ -65,12 +72,16 @@ def diff(
         changes = diff_years(old_sets, new_sets, answered={chosen: dollars.answered})
         changes = with_effects(changes, dollars.old_result, dollars.new_result, dollars.dropped, dollars.refused)
         inputs += data_inputs(data)
+        if attribute:
+            attribution = attribute_changes(changes, dollars, data, notes)
     else:
         notes += check_notes(old_sets, new_sets)
-    report = DiffReport(old.label, new.label, changes, impact, tuple(notes))
+    report = DiffReport(old.label, new.label, changes, impact, tuple(notes), attribution)
     findings: tuple[Finding, ...] = ()
     if impact is not None and not impact.balanced:
         findings = (Finding("unbalanced", "the totals do not reconcile to the cent (a bug: please report it)"),)
+    if attribution is not None and not attribution.adds_up:
+        findings += (Finding("unbalanced", "the attribution does not add up to the cent (a bug: please report it)"),)
 
     def table() -> str:
         header = [f"ipp diff: {report.old_label} → {report.new_label}: {summary_line(report)}", *report.notes]
@@ -193,6 +204,9 @@ class DollarRun:
     new_result: Any
     dropped: Any
     refused: dict[str, str]
+    #: The inputs the two runs were made on (the workbooks read once, under OLD), for --attribute.
+    old_inputs: Any = None
+    new_inputs: Any = None
 
 
 def dollar_impact(old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs: int | None) -> DollarRun:
@@ -268,7 +282,25 @@ def dollar_impact(old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs
             f"{'are' if len(dropped) != 1 else 'is'} scored as not reported there (first: {first.mcp}, submission "
             f"{first.submission}, measure {first.measure} ({first.county}): {first.reason})"
         )
-    return DollarRun(impact, notes, answered, old_result, new_result, dropped, {})
+    return DollarRun(impact, notes, answered, old_result, new_result, dropped, {}, loaded.inputs, new_inputs)
+
+
+def attribute_changes(changes: Any, dollars: DollarRun, data: Path, notes: list[str]) -> Any:
+    """Each change applied alone onto OLD and the year run again on the workbooks already read
+    (the data folder is read again only for a program that is neither OLD's nor NEW's); None,
+    with a note, when NEW cannot pay the data folder."""
+    from ipp_calc.core.diff import attribute
+    from ipp_calc.io.data import read_data_folder
+
+    if dollars.impact is None:
+        notes.append("--attribute: no dollar impact, so nothing to attribute to the changes")
+        return None
+
+    def read(program: Any) -> Any:
+        folder = read_data_folder(data, program)
+        return folder.plans, folder.elections, folder.table, folder.targets
+
+    return attribute(changes, dollars.old_inputs, dollars.new_inputs, dollars.old_result, dollars.new_result, read=read)
 
 
 def _refused_by_mcp(findings: Any, mcps: list[str]) -> dict[str, str]:

@@ -28,20 +28,28 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
+from ipp_calc.core.checks import check_measure_set
 from ipp_calc.core.models import (
+    Election,
     Measure,
     MeasureSet,
     Period,
+    PlanRow,
     Program,
     Reference,
     Submission,
+    TableRow,
+    TargetRow,
     Tier,
 )
 from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.numbers import number
 from ipp_calc.core.responses import PLAN_LEVEL, Answer, FilledSubmission
 from ipp_calc.core.scoring import measure_sort_key
-from ipp_calc.core.year import Reconciliation, YearResult
+from ipp_calc.core.year import Reconciliation, YearInputs, YearResult, run_year
+from ipp_calc.errors import InputError
 
 #: A change's old or new value as JSON has it: text, a number (points), a flag, or nothing.
 Value = str | int | float | bool | None
@@ -487,13 +495,13 @@ def _comparable(m: Measure) -> dict[str, Any]:
     return m.model_dump(exclude={"id"})
 
 
-def _measure_changes(old: Submission, new: Submission, file: str, answered: Answered | None) -> list[Change]:
-    out: list[Change] = []
+def renamed_measures(old: Submission, new: Submission) -> dict[str, str]:
+    """Measures re-identified: removed id → added id. A removed and an added measure alike in all
+    but id (or, failing that, by name) are one measure re-identified."""
     before = {m.id: m for m in old.measures}
     after = {m.id: m for m in new.measures}
     removed = _by_id(m for i, m in before.items() if i not in after)
     added = _by_id(m for i, m in after.items() if i not in before)
-    # A removed and an added measure alike in all but id (or by name) are one measure re-identified.
     renamed_to: dict[str, str] = {}
     renamed_from: dict[str, str] = {}
     for match in (lambda a, b: _comparable(a) == _comparable(b), lambda a, b: bool(a.name) and a.name == b.name):
@@ -504,6 +512,17 @@ def _measure_changes(old: Submission, new: Submission, file: str, answered: Answ
             if partner is not None:
                 renamed_to[m.id] = partner.id
                 renamed_from[partner.id] = m.id
+    return renamed_to
+
+
+def _measure_changes(old: Submission, new: Submission, file: str, answered: Answered | None) -> list[Change]:
+    out: list[Change] = []
+    before = {m.id: m for m in old.measures}
+    after = {m.id: m for m in new.measures}
+    removed = _by_id(m for i, m in before.items() if i not in after)
+    added = _by_id(m for i, m in after.items() if i not in before)
+    renamed_to = renamed_measures(old, new)
+    renamed_from = {b: a for a, b in renamed_to.items()}
     number_ = new.submission
     for m in removed:
         filed = _answered_text(answered, number_, m.id)
@@ -934,6 +953,8 @@ class DiffReport:
     changes: tuple[Change, ...]
     impact: Impact | None = None
     notes: tuple[str, ...] = ()
+    #: With ``--attribute``: the dollar impact of each change on its own, and the interaction.
+    attribution: Attribution | None = None
 
     @property
     def breaking(self) -> int:
@@ -952,5 +973,441 @@ class DiffReport:
             out["totals"] = self.impact.totals_json()
             out["balanced"] = {"old": self.impact.old.balanced, "new": self.impact.new.balanced}
             out["conserved"] = self.impact.conserved
+        if self.attribution is not None:
+            out["attribution"] = self.attribution.to_json()
         out["notices"] = list(self.notes)
         return out
+
+
+# --------------------------------------------------------------------------- attribution (--attribute)
+#
+# Why each change on its own: a pull request with several edits gets one lump dollar impact, and
+# the reviewer asks which edit moves whose dollars. Each change is applied alone onto OLD (in
+# memory), the year is run, and its own impact per plan is run(OLD + change) − run(OLD). The pool
+# and the min(1, points / points_available) cap make changes interact, so what the own impacts do
+# not explain is the interaction, (run(NEW) − run(OLD)) − Σ own impacts: the rows add up to the
+# total per plan, to the cent, by construction. A change that cannot stand alone (the set it makes
+# fails ``ipp check``, or the data folder does not fit it) is named and counted in the interaction.
+
+#: What one change takes from NEW onto OLD: ``("measure", S, ids)``, ``("submission", S)``,
+#: ``("area", S, area)``, ``("submission-field", S, field)``, ``("program", field)``,
+#: ``("allocation", field)``, ``("pool", field)`` or ``("keyed", list, key)``.
+Target = tuple[Any, ...]
+
+_KEYED = re.compile(r"^(payments|priority_areas|allocation\.factors)\[([^\]]*)\]")
+_AREA_FIELD = re.compile(r"^areas\[(\d+)\]")
+#: A change's old and new values go into its name when both are at most this long.
+_SHORT = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeGroup:
+    """One change as a reviewer names it, and the rows of the change list it stands for: every row
+    of one measure (a measure re-identified is one change, its removal and its addition), of one
+    submission setting or area entry, of one program parameter, payment, priority area, allocation
+    factor or pool setting, or of the Community Supports catalog."""
+
+    name: str
+    file: str
+    measure: str | None
+    rows: tuple[Change, ...]
+    target: Target
+
+
+def _short(value: Value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fields_name(rows: Sequence[Change]) -> str:
+    """``points 50 → 60`` for one row with short values, else the fields: ``kind, direction``."""
+    if len(rows) == 1:
+        row = rows[0]
+        old, new = _short(row.old), _short(row.new)
+        if len(old) <= _SHORT and len(new) <= _SHORT:
+            return f"{row.field} {old} → {new}"
+        return row.field
+    return ", ".join(dict.fromkeys(r.field for r in rows))
+
+
+def _group_name(target: Target, rows: Sequence[Change]) -> str:
+    kind = target[0]
+    whole = next((r for r in rows if r.field in ("measure", "submission") or _KEYED.fullmatch(r.field)), None)
+    verb = "added" if whole is not None and whole.old is None else "removed"
+    if kind == "measure":
+        ids = target[2]
+        if len(ids) == 2:
+            return f"{ids[0]} re-identified as {ids[1]}"
+        return f"{ids[0]} {verb}" if whole is not None else f"{ids[0]} {_fields_name(rows)}"
+    if kind == "submission":
+        return f"submission {target[1]} {verb}"
+    if kind == "keyed" and whole is not None:
+        return f"{whole.field} {verb}"
+    return _fields_name(rows)
+
+
+def _target(change: Change, pairs: Mapping[tuple[int, str], tuple[str, ...]]) -> Target | None:
+    """What ``change`` takes from NEW; None for a year folder added or removed (no run has it)."""
+    found = _SUBMISSION_FILE.search(change.file)
+    if found is not None:
+        number_ = int(found.group(1))
+        if change.measure is not None:
+            return ("measure", number_, pairs.get((number_, change.measure), (change.measure,)))
+        if change.field == "submission":
+            return ("submission", number_)
+        area = _AREA_FIELD.match(change.field)
+        if area is not None:
+            return ("area", number_, int(area.group(1)))
+        return ("submission-field", number_, change.field)
+    if change.file.endswith("/program.yaml"):
+        keyed = _KEYED.match(change.field)
+        if keyed is not None:
+            return ("keyed", keyed.group(1), keyed.group(2))
+        head, _, tail = change.field.partition(".")
+        if head in ("allocation", "pool") and tail:
+            return (head, tail)
+        return ("program", change.field)
+    return None
+
+
+def change_groups(changes: Sequence[Change], old: MeasureSet, new: MeasureSet) -> tuple[ChangeGroup, ...]:
+    """The changes of NEW's program year, grouped as a reviewer names them, in the change list's order."""
+    folder = f"py{new.year}/"
+    pairs: dict[tuple[int, str], tuple[str, ...]] = {}
+    for number_ in sorted(set(old.submissions) & set(new.submissions)):
+        for before, after in renamed_measures(old.submissions[number_], new.submissions[number_]).items():
+            pairs[(number_, before)] = pairs[(number_, after)] = (before, after)
+    grouped: dict[Target, list[Change]] = {}
+    for change in changes:
+        if not change.file.startswith(folder):
+            continue
+        target = _target(change, pairs)
+        if target is not None:
+            grouped.setdefault(target, []).append(change)
+    out = []
+    for target, rows in grouped.items():
+        measure = target[2][0] if target[0] == "measure" else None
+        out.append(ChangeGroup(_group_name(target, rows), rows[0].file, measure, tuple(rows), target))
+    return tuple(out)
+
+
+_KEY_OF: dict[str, Callable[[Any], str]] = {
+    "payments": lambda p: str(p.id),
+    "priority_areas": lambda a: str(a.id),
+    "allocation.factors": lambda f: f.name,
+}
+
+
+def _items(program: Program, name: str) -> list[Any]:
+    return list(program.allocation.factors if name == "allocation.factors" else getattr(program, name))
+
+
+def _with_items(program: Program, name: str, items: list[Any]) -> Program:
+    if name == "allocation.factors":
+        return program.model_copy(update={"allocation": program.allocation.model_copy(update={"factors": items})})
+    return program.model_copy(update={name: items})
+
+
+def _put(items: list[Any], key: Callable[[Any], str], wanted: str, item: Any) -> list[Any]:
+    """``items`` with the one keyed ``wanted`` replaced by ``item`` (removed when None, added at
+    the end when absent)."""
+    out = list(items)
+    index = next((n for n, i in enumerate(out) if key(i) == wanted), None)
+    if item is None:
+        if index is not None:
+            del out[index]
+    elif index is None:
+        out.append(item)
+    else:
+        out[index] = item
+    return out
+
+
+def _measures_with(old: Submission, new: Submission, ids: tuple[str, ...]) -> list[Measure]:
+    def key(m: Measure) -> str:
+        return m.id
+
+    if len(ids) == 2:  # re-identified: NEW's measure in OLD's place
+        index = next((n for n, m in enumerate(old.measures) if m.id == ids[0]), None)
+        added = new.measure(ids[1])
+        out = _put(list(old.measures), key, ids[0], None)
+        if added is not None:
+            out = _put(out, key, ids[1], None)
+            out.insert(len(out) if index is None else min(index, len(out)), added)
+        return out
+    return _put(list(old.measures), key, ids[0], new.measure(ids[0]))
+
+
+def apply_change(old: MeasureSet, new: MeasureSet, target: Target) -> MeasureSet:
+    """OLD with just this change taken from NEW, built in memory (no file is written)."""
+    kind = target[0]
+    program = old.program
+    submissions = dict(old.submissions)
+    sources = dict(old.submission_sources)
+    if kind == "submission":
+        number_ = target[1]
+        if number_ in new.submissions:
+            submissions[number_] = new.submissions[number_]
+            sources[number_] = new.submission_sources[number_]
+        else:
+            submissions.pop(number_, None)
+            sources.pop(number_, None)
+    elif kind in ("measure", "area", "submission-field"):
+        number_ = target[1]
+        before, after = old.submissions.get(number_), new.submissions.get(number_)
+        if before is not None and after is not None:
+            if kind == "measure":
+                update: dict[str, Any] = {"measures": _measures_with(before, after, target[2])}
+            elif kind == "area":
+                areas = dict(before.areas)
+                entry = after.areas.get(target[2])
+                if entry is None:
+                    areas.pop(target[2], None)
+                else:
+                    areas[target[2]] = entry
+                update = {"areas": areas}
+            else:
+                update = {target[2]: getattr(after, target[2])}
+            submissions[number_] = before.model_copy(update=update)
+    elif kind == "program":
+        program = program.model_copy(update={target[1]: getattr(new.program, target[1])})
+    elif kind in ("allocation", "pool"):
+        section = getattr(program, kind).model_copy(update={target[1]: getattr(getattr(new.program, kind), target[1])})
+        program = program.model_copy(update={kind: section})
+    elif kind == "keyed":
+        name, wanted = target[1], target[2]
+        key = _KEY_OF[name]
+        item = next((i for i in _items(new.program, name) if key(i) == wanted), None)
+        program = _with_items(program, name, _put(_items(program, name), key, wanted, item))
+    return replace(old, program=program, submissions=submissions, submission_sources=sources)
+
+
+def measure_set_problem(ms: MeasureSet) -> str | None:
+    """Why a measure set built in memory would not load or pass ``ipp check`` (its first error,
+    and how many more), or None when it stands."""
+    try:
+        Program.model_validate(ms.program.model_dump(by_alias=True))
+        for sub in ms.submissions.values():
+            Submission.model_validate(sub.model_dump(by_alias=True))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    errors = [f for f in check_measure_set(ms) if f.severity == "error"]
+    if not errors:
+        return None
+    more = len(errors) - 1
+    return errors[0].message + (f" (and {more} more)" if more else "")
+
+
+def _same_rules(a: MeasureSet, b: MeasureSet) -> bool:
+    """The same program and submissions, whatever the order of keyed items and measures."""
+
+    def normal(ms: MeasureSet) -> tuple[Program, dict[int, Submission]]:
+        program = ms.program
+        for name, key in _KEY_OF.items():
+            program = _with_items(program, name, sorted(_items(program, name), key=key))
+        if program.community_supports_catalog is not None:
+            catalog = sorted(program.community_supports_catalog, key=lambda n: n.strip().casefold())
+            program = program.model_copy(update={"community_supports_catalog": catalog})
+        subs = {
+            n: s.model_copy(update={"measures": sorted(s.measures, key=lambda m: m.id)})
+            for n, s in ms.submissions.items()
+        }
+        return program, subs
+
+    return normal(a) == normal(b)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnImpact:
+    """One change applied on its own to OLD: each plan's dollars moved (OLD + change − OLD) and the
+    retained's, or ``problem``: why it cannot be applied alone (its dollars are in the interaction)."""
+
+    group: ChangeGroup
+    plans: tuple[tuple[str, Decimal], ...] = ()
+    retained: Decimal = ZERO
+    problem: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.problem is None
+
+    @property
+    def total(self) -> Decimal:
+        return total(amount for _, amount in self.plans)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "change": self.group.name,
+            "file": self.group.file,
+            "measure": self.group.measure,
+            "fields": list(dict.fromkeys(r.field for r in self.group.rows)),
+            "applied": self.applied,
+            "problem": self.problem,
+            "total": money_text(self.total) if self.applied else None,
+            "retained": money_text(self.retained) if self.applied else None,
+            "plans": _plans_json(self.plans),
+        }
+
+
+def _plans_json(plans: Sequence[tuple[str, Decimal]]) -> list[dict[str, str]]:
+    return [{"mcp": mcp, "difference": money_text(amount)} for mcp, amount in plans]
+
+
+#: What the interaction also holds when NEW differs from OLD in ways no listed change covers.
+UNLISTED = "edits ipp diff lists no change for"
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The dollar impact NEW − OLD split into each change's own impact and the interaction left
+    over: per plan, Σ own impacts + interaction = NEW total − OLD total, to the cent."""
+
+    program_year: int
+    changes: tuple[OwnImpact, ...]
+    #: Per plan: NEW total − OLD total, as :class:`Impact` has it.
+    totals: tuple[tuple[str, Decimal], ...]
+    retained: Decimal
+    interaction: tuple[tuple[str, Decimal], ...]
+    interaction_retained: Decimal
+    #: NEW differs from OLD in ways no listed change covers (their dollars are in the interaction).
+    unlisted: bool = False
+
+    @property
+    def mcps(self) -> tuple[str, ...]:
+        return tuple(mcp for mcp, _ in self.totals)
+
+    @property
+    def total(self) -> Decimal:
+        return total(amount for _, amount in self.totals)
+
+    @property
+    def interaction_total(self) -> Decimal:
+        return total(amount for _, amount in self.interaction)
+
+    @property
+    def folded(self) -> tuple[str, ...]:
+        """What the interaction holds besides the changes' interplay: the changes that cannot be
+        applied alone, and any edits the change list does not show."""
+        names = [c.group.name for c in self.changes if not c.applied]
+        return (*names, UNLISTED) if self.unlisted else tuple(names)
+
+    @property
+    def adds_up(self) -> bool:
+        """Per plan and for the retained: Σ own impacts + interaction = the total, to the cent."""
+        applied = [c for c in self.changes if c.applied]
+        own = [dict(c.plans) for c in applied]
+        interaction = dict(self.interaction)
+        plans_ok = all(
+            total(o.get(mcp, ZERO) for o in own) + interaction.get(mcp, ZERO) == amount for mcp, amount in self.totals
+        )
+        return plans_ok and total(c.retained for c in applied) + self.interaction_retained == self.retained
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_json() for c in self.changes],
+            "interaction": {
+                "total": money_text(self.interaction_total),
+                "retained": money_text(self.interaction_retained),
+                "includes": list(self.folded),
+                "plans": _plans_json(self.interaction),
+            },
+            "total": {
+                "total": money_text(self.total),
+                "retained": money_text(self.retained),
+                "plans": _plans_json(self.totals),
+            },
+            "adds_up": self.adds_up,
+        }
+
+
+#: Reads the data folder's plans, elections, allocation table and targets for a program (the
+#: elections are checked against it); raises :class:`InputError` when they do not fit it.
+ReadData = Callable[
+    [Program],
+    tuple[tuple[PlanRow, ...], Mapping[str, Election], tuple[TableRow, ...] | None, tuple[TargetRow, ...] | None],
+]
+
+
+def _inputs_under(ms: MeasureSet, old: YearInputs, new: YearInputs, read: ReadData | None) -> YearInputs:
+    """The year's inputs under ``ms``: OLD's workbooks refitted, and the data folder as ``ms``'s
+    program reads it (reused from OLD or NEW when the program is theirs)."""
+    filed, _ = refit_filed(old.filed, ms)
+    if ms.program == old.ms.program or read is None:
+        base = old
+    elif ms.program == new.ms.program:
+        base = new
+    else:
+        plans, elections, table, targets = read(ms.program)
+        base = replace(old, plans=plans, elections=elections, table=table, targets=targets)
+    return replace(base, ms=ms, filed=filed)
+
+
+def _moved(base: YearResult, other: YearResult, mcps: Sequence[str]) -> tuple[tuple[str, Decimal], ...]:
+    before, after = _dollars(base), _dollars(other)
+    return tuple((mcp, after.get(mcp, NO_DOLLARS).total - before.get(mcp, NO_DOLLARS).total) for mcp in mcps)
+
+
+def attribute(
+    changes: Sequence[Change],
+    old: YearInputs,
+    new: YearInputs,
+    old_result: YearResult,
+    new_result: YearResult,
+    *,
+    read: ReadData | None = None,
+) -> Attribution:
+    """Each change of NEW's year on its own, and the interaction left over (see the section's
+    comment). ``old`` and ``new`` are the inputs ``old_result`` and ``new_result`` were run on (the
+    workbooks read once, under OLD); ``read`` gives the data folder under a program that is neither
+    OLD's nor NEW's (without it, OLD's data is used)."""
+    groups = change_groups(changes, old.ms, new.ms)
+    results: list[tuple[ChangeGroup, YearResult | None, str | None]] = []
+    combined = old.ms
+    for group in groups:
+        combined = apply_change(combined, new.ms, group.target)
+        candidate = apply_change(old.ms, new.ms, group.target)
+        if _same_rules(candidate, old.ms):
+            results.append((group, old_result, None))
+            continue
+        if _same_rules(candidate, new.ms):
+            results.append((group, new_result, None))
+            continue
+        problem = measure_set_problem(candidate)
+        if problem is not None:
+            results.append((group, None, f"on its own the measure set does not pass ipp check: {problem}"))
+            continue
+        try:
+            ran = run_year(_inputs_under(candidate, old, new, read))
+        except InputError as exc:
+            results.append((group, None, f"on its own the data folder does not fit it: {exc.first.message}"))
+            continue
+        results.append((group, ran, None))
+    mcps = sorted(
+        {s.mcp for r in (old_result, new_result) for s in r.summary}
+        | {s.mcp for _, r, _ in results if r is not None for s in r.summary}
+    )
+    totals = _moved(old_result, new_result, mcps)
+    retained = new_result.reconciliation.retained - old_result.reconciliation.retained
+    own: list[OwnImpact] = []
+    for group, result, problem in results:
+        if result is None:
+            own.append(OwnImpact(group, problem=problem))
+        else:
+            kept = result.reconciliation.retained - old_result.reconciliation.retained
+            own.append(OwnImpact(group, _moved(old_result, result, mcps), kept))
+    applied = [dict(o.plans) for o in own if o.applied]
+    interaction = tuple((mcp, amount - total(o[mcp] for o in applied)) for mcp, amount in totals)
+    interaction_retained = retained - total(o.retained for o in own if o.applied)
+    return Attribution(
+        new.ms.year,
+        tuple(own),
+        totals,
+        retained,
+        interaction,
+        interaction_retained,
+        unlisted=not _same_rules(combined, new.ms),
+    )
