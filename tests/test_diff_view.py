@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pytest
 from ipp_calc.core.diff import Change, DiffReport, Dollars, Impact, PlanImpact, YearTotals
 from ipp_calc.core.money import ZERO
 from ipp_calc.io.diffview import diff_markdown
-from test_diff import BASE, DATA, PROGRAM, SUB, copy_base, edit
+from test_diff import BASE, DATA, PROGRAM, SUB, attribution_data, copy_base, edit
 
 
 @pytest.fixture
@@ -119,6 +120,15 @@ def test_a_flexible_share_change_is_breaking_and_the_change_table_still_prints_w
     code, table, _ = run_cli(argv)
     assert code == 1
     assert "flexible_share" in table and "no dollar impact" in table
+    # --attribute has no dollars to split: it says so, and the rest is as without it
+    code, out, _ = run_cli([*argv, "--attribute", "-f", "json"])
+    assert code == 1
+    attributed = json.loads(out)
+    assert "attribution" not in attributed
+    assert "--attribute: no dollar impact, so nothing to attribute to the changes" in attributed["notices"]
+    assert {k: v for k, v in attributed.items() if k != "notices"} == {
+        k: v for k, v in document.items() if k != "notices"
+    }
     # the CI workflow's command: the comment is written, with the reason, and the job fails after it
     comment = tmp_path / "ipp-diff.md"
     code, _, _ = run_cli([*argv, "--fail-on", "never", "--format", "markdown", "-o", comment])
@@ -141,3 +151,97 @@ def test_markdown_folds_a_long_per_plan_table_into_details_and_keeps_a_short_one
     assert long_text.index("<details>") < long_text.index("| plan-00 |") < long_text.index("</details>")
     short = diff_markdown(DiffReport("old", "new", (change,), _impact(3)))
     assert "<details>" not in short and "| plan-00 |" in short
+
+
+# --------------------------------------------------------------------------- --attribute
+
+
+__all__ = ["attribution_data"]  # the fixture: OLD, NEW and filed workbooks (tests/test_diff.py)
+
+
+def test_markdown_attribution_opens_the_summary_and_folds_every_per_plan_table(
+    run_cli: Any, attribution_data: tuple[Path, Path, Path]
+) -> None:
+    """The hand-checked attribution of tests/test_diff.py (1.4 tiers 5 / 5 → 2 / 8: alpha +12.00,
+    beta −12.00; 1.5 removed: alpha +20.00, beta −20.00; interaction 0.00; total alpha +32.00,
+    beta −32.00) as the pull-request comment."""
+    old, new, data = attribution_data
+    code, text, err = run_cli(["diff", old, new, "--data", data, "--attribute", "-f", "markdown"])
+    assert code == 1, err
+    section = text[text.index("#### Dollar impact by change, PY1") :]
+    # the summary, open: gains 12 and 20, losses −12 and −20, Σ 0.00 (the pool moves beta's dollars to alpha)
+    assert "| #1 | 1.4 tiers | py1/submission-1.yaml | +12.00 | -12.00 | **0.00** | 0.00 |" in section
+    assert "| #2 | 1.5 removed | py1/submission-1.yaml | +20.00 | -20.00 | **0.00** | 0.00 |" in section
+    assert "| | interaction | | 0.00 | 0.00 | **0.00** | 0.00 |" in section
+    assert "| | **total** | | +32.00 | -32.00 | **0.00** | 0.00 |" in section  # 12 + 20; −12 − 20
+    assert section.index("| #2 |") < section.index("<details>")
+    # one <details> per change, then every plan's row: #1 + #2 + interaction = total (12 + 20 + 0 = 32)
+    blocks = section.split("<details>")[1:]
+    assert [b.split("</summary>")[0].removeprefix("\n<summary>") for b in blocks] == [
+        "#1 1.4 tiers: 0.00 (2 of 2 plans move)",
+        "#2 1.5 removed: 0.00 (2 of 2 plans move)",
+        "Every plan: each change, the interaction and the total (2 plans)",
+    ]
+    assert all("</details>" in b for b in blocks)
+    assert "| alpha | +12.00 |" in blocks[0] and "| beta | -20.00 |" in blocks[1]
+    assert "| MCP | #1 | #2 | Interaction | Total |" in blocks[2]
+    assert "| alpha | +12.00 | +20.00 | 0.00 | +32.00 |" in blocks[2]
+    assert "| beta | -12.00 | -20.00 | 0.00 | -32.00 |" in blocks[2]
+    # without --attribute, no such section
+    code, plain, _ = run_cli(["diff", old, new, "--data", data, "-f", "markdown"])
+    assert "Dollar impact by change" not in plain
+    assert plain == text[: text.index("#### Dollar impact by change")].rstrip("\n") + "\n"  # the rest as it was
+
+
+def test_table_and_csv_of_the_attribution(run_cli: Any, attribution_data: tuple[Path, Path, Path]) -> None:
+    old, new, data = attribution_data
+    argv = ["diff", old, new, "--data", data, "--attribute"]
+    code, table, _ = run_cli(argv)
+    assert code == 1
+    assert max(len(line) for line in table.splitlines()) <= 80
+    lines = table.splitlines()
+    row = next(line for line in lines if line.startswith("#1 "))
+    assert row.split()[-4:] == ["+12.00", "-12.00", "0.00", "0.00"]  # gains, losses, all plans, Δ retained
+    alpha = next(
+        line for line in lines[lines.index(next(x for x in lines if "per plan" in x)) :] if line.startswith("alpha")
+    )
+    assert alpha.split() == ["alpha", "+12.00", "+20.00", "0.00", "+32.00"]  # #1, #2, interaction, total
+    code, text, _ = run_cli([*argv, "-f", "csv"])
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["section"] == "attribution"]
+    assert [(r["measure"], r["mcp"], r["field"], r["difference"]) for r in rows] == [
+        ("1.4", "alpha", "1.4 tiers", "12.00"),
+        ("1.4", "beta", "1.4 tiers", "-12.00"),
+        ("1.5", "alpha", "1.5 removed", "20.00"),
+        ("1.5", "beta", "1.5 removed", "-20.00"),
+        ("", "alpha", "interaction", "0.00"),
+        ("", "beta", "interaction", "0.00"),
+    ]
+    # per plan, the attribution rows add up to the impact row's total difference (alpha 12 + 20 + 0 = 32)
+    impact = {
+        r["mcp"]: Decimal(r["difference"])
+        for r in csv.DictReader(io.StringIO(text))
+        if r["section"] == "impact" and r["field"] == "total"
+    }
+    for mcp, expected in impact.items():
+        assert sum(Decimal(r["difference"]) for r in rows if r["mcp"] == mcp) == expected
+
+
+def test_a_change_folded_into_the_interaction_is_named_in_every_view() -> None:
+    from ipp_calc.core.diff import Attribution, ChangeGroup, OwnImpact
+    from ipp_calc.io.diffview import attribution_markdown, attribution_tables
+    from ipp_calc.io.render import render_tables
+
+    row = Change(PROGRAM, None, "flexible_share", "0", "0.2", True, "elections no longer fit")
+    group = ChangeGroup("flexible_share 0 → 0.2", PROGRAM, None, (row,), ("program", "flexible_share"))
+    folded = OwnImpact(group, problem="on its own the measure set does not pass ipp check: shares add up to 1.2")
+    plans = (("alpha", Decimal("-5.00")), ("beta", Decimal("5.00")))
+    attribution = Attribution(1, (folded,), plans, ZERO, plans, ZERO)
+    assert attribution.adds_up and attribution.folded == ("flexible_share 0 → 0.2",)
+    text = "\n".join(attribution_markdown(attribution))
+    assert "| #1 | flexible_share 0 → 0.2 | py1/program.yaml | | | ⚠ in the interaction | |" in text
+    assert "> #1 flexible_share 0 → 0.2 cannot be applied on its own (on its own the measure set" in text
+    assert "| alpha | -5.00 | -5.00 |" in text  # interaction = total: nothing applied alone
+    table = render_tables(attribution_tables(attribution), width=100)
+    assert "in the interaction" in table and "cannot be applied on its own" in table
+    assert attribution.to_json()["interaction"]["includes"] == ["flexible_share 0 → 0.2"]
+    assert attribution.to_json()["changes"][0]["total"] is None

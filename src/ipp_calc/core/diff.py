@@ -15,6 +15,10 @@ change (one plan-level answer versus one per county), a kind change that changes
 answer is (Yes/No, a tier count, a number), a submission or program year removed, a priority
 area removed or a Community Support dropped from the catalog (elections naming them fail).
 
+With ``--attribute`` the dollar impact is split by change: each change, applied alone onto OLD
+(in memory), is run on the same inputs, and what the changes' own impacts leave is the
+interaction, so the rows add up to the total per plan, to the cent (see the last section).
+
 Pure: measure sets, filed answers and year results come in; changes and comparisons come out.
 """
 

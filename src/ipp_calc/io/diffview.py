@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ipp_calc.core.diff import DiffReport, Impact, Value
+from ipp_calc.core.diff import Attribution, DiffReport, Impact, OwnImpact, Value
 from ipp_calc.core.money import CENT
 from ipp_calc.io.render import money, new_table
 
@@ -76,6 +76,8 @@ def diff_tables(report: DiffReport) -> list[Any]:
         tables.append(hurt)
     if report.impact is not None:
         tables += impact_tables(report.impact)
+    if report.attribution is not None:
+        tables += attribution_tables(report.attribution)
     return tables
 
 
@@ -143,6 +145,88 @@ def impact_tables(impact: Impact) -> list[Any]:
     return [intro, plans, totals, Text(conservation_line(impact))]
 
 
+#: Money columns per table of the per-plan attribution, so it fits an 80-column terminal.
+PLAN_COLUMNS = 4
+
+#: Where a change that cannot be applied alone shows its dollars.
+IN_INTERACTION = "in the interaction"
+
+
+def _numbered(attribution: Attribution) -> list[tuple[str, OwnImpact]]:
+    """``#1``, ``#2``, …: how the per-plan tables name each change of the summary."""
+    return [(f"#{n}", c) for n, c in enumerate(attribution.changes, start=1)]
+
+
+def _plan_columns(attribution: Attribution) -> list[tuple[str, dict[str, Decimal]]]:
+    """The per-plan columns: each change applied alone, the interaction, the total."""
+    columns = [(label, dict(c.plans)) for label, c in _numbered(attribution) if c.applied]
+    return [*columns, ("Interaction", dict(attribution.interaction)), ("Total", dict(attribution.totals))]
+
+
+def _gains_losses(plans: Any) -> tuple[Decimal, Decimal]:
+    """What the plans that gain gain, and what the plans that lose lose (Σ can hide both: a
+    change that moves pool dollars from one plan to another sums to 0.00)."""
+    amounts = [amount for _, amount in plans]
+    return sum((a for a in amounts if a > 0), Decimal(0)), sum((a for a in amounts if a < 0), Decimal(0))
+
+
+def attribution_lines(attribution: Attribution) -> list[str]:
+    """Why each change that cannot be applied alone is in the interaction."""
+    lines = [
+        f"{label} {c.group.name} cannot be applied on its own ({c.problem}): its dollars are in the interaction."
+        for label, c in _numbered(attribution)
+        if not c.applied
+    ]
+    if attribution.unlisted:
+        lines.append("NEW also has edits ipp diff lists no change for: their dollars are in the interaction.")
+    return lines
+
+
+def attribution_tables(attribution: Attribution) -> list[Any]:
+    """The dollar impact by change: one row per change (its own impact, all plans, and the
+    retained's), the interaction and the total; then every plan's, a few changes per table."""
+    summary = new_table(
+        f"Dollar impact by change, PY{attribution.program_year}",
+        ("#", "left"),
+        ("Change (file)", "left"),
+        ("Gains", "right"),
+        ("Losses", "right"),
+        ("All plans", "right"),
+        ("Δ retained", "right"),
+    )
+    for label, c in _numbered(attribution):
+        named = f"{c.group.name}\n{c.group.file}"
+        if c.applied:
+            gains, losses = _gains_losses(c.plans)
+            summary.add_row(label, named, signed(gains), signed(losses), signed(c.total), signed(c.retained))
+        else:
+            summary.add_row(label, named, "", "", IN_INTERACTION, "")
+    for name, plans, amount, retained in (
+        ("interaction", attribution.interaction, attribution.interaction_total, attribution.interaction_retained),
+        ("total", attribution.totals, attribution.total, attribution.retained),
+    ):
+        gains, losses = _gains_losses(plans)
+        summary.add_row("", name, signed(gains), signed(losses), signed(amount), signed(retained))
+    intro = Text(
+        "Each change applied on its own to OLD, same data and workbooks; the interaction is what is left, "
+        "so each plan's row adds up to its difference."
+    )
+    out: list[Any] = [intro, summary, *(Text(line) for line in attribution_lines(attribution))]
+    columns = _plan_columns(attribution)
+    for start in range(0, len(columns), PLAN_COLUMNS):
+        chunk = columns[start : start + PLAN_COLUMNS]
+        table = new_table(
+            "Dollar impact by change, per plan" if start == 0 else None,
+            ("MCP", "left"),
+            *((label, "right") for label, _ in chunk),
+        )
+        for mcp in attribution.mcps:
+            table.add_row(mcp, *(signed(amounts.get(mcp, Decimal(0))) for _, amounts in chunk))
+        table.add_row("all plans", *(signed(sum(amounts.values(), Decimal(0))) for _, amounts in chunk))
+        out.append(table)
+    return out
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
@@ -181,7 +265,31 @@ def diff_csv(report: DiffReport) -> tuple[list[str], list[list[Any]]]:
                 rows.append(["impact", "", "", p.mcp, name, _amount(old), _amount(new), _amount(new - old)])
         for label, old, new in _total_rows(impact):
             rows.append(["totals", "", "", "", label.replace(" ", "_"), _amount(old), _amount(new), _amount(new - old)])
+    if report.attribution is not None:
+        rows += _attribution_csv(report.attribution)
     return CSV_HEADER, [row + [""] * (len(CSV_HEADER) - len(row)) for row in rows]
+
+
+def _attribution_csv(attribution: Attribution) -> list[list[Any]]:
+    """``attribution`` rows: per change applied alone, one per plan (``field`` the change's name,
+    ``difference`` its own impact); a change that cannot be applied alone, one row saying why; then
+    the ``interaction`` per plan (``why`` what it includes). Per plan they add up to the ``impact``
+    total's difference."""
+    rows: list[list[Any]] = []
+    for c in attribution.changes:
+        g = c.group
+        if not c.applied:
+            rows.append(
+                ["attribution", g.file, g.measure or "", "", g.name, "", "", "", "", f"{c.problem}; in the interaction"]
+            )
+            continue
+        rows += [["attribution", g.file, g.measure or "", mcp, g.name, "", "", _amount(a)] for mcp, a in c.plans]
+    includes = "includes " + "; ".join(attribution.folded) if attribution.folded else ""
+    rows += [
+        ["attribution", "", "", mcp, "interaction", "", "", _amount(a), "", includes]
+        for mcp, a in attribution.interaction
+    ]
+    return rows
 
 
 def _amount(amount: Decimal) -> Decimal:
@@ -236,6 +344,8 @@ def diff_markdown(report: DiffReport) -> str:
     lines += _affects_markdown(report)
     if report.impact is not None:
         lines += _impact_markdown(report.impact)
+    if report.attribution is not None:
+        lines += attribution_markdown(report.attribution)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -307,4 +417,66 @@ def _impact_markdown(impact: Impact) -> list[str]:
         lines.append(f"| {label} | {money(old)} | {money(new)} | {signed(new - old)} |")
     lines.append(f"| balanced | {_yes(impact.old.balanced)} | {_yes(impact.new.balanced)} | |")
     lines += ["", f"**Totals:** {conservation_line(impact)}.", ""]
+    return lines
+
+
+def _folded(body: list[str], summary: str) -> list[str]:
+    """``body`` inside a ``<details>`` block, whatever its length."""
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def attribution_markdown(attribution: Attribution) -> list[str]:
+    """The dollar impact by change: the summary table open, every per-plan table in ``<details>``."""
+    lines = [
+        f"#### Dollar impact by change, PY{attribution.program_year}",
+        "",
+        "Each change applied on its own to the old measure set, same data and workbooks; the interaction is "
+        "what is left, so the rows add up to the total, per plan and overall, to the cent.",
+        "",
+        "| # | Change | File | Gains | Losses | All plans | Δ retained |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for label, c in _numbered(attribution):
+        g = c.group
+        if c.applied:
+            gains, losses = _gains_losses(c.plans)
+            lines.append(
+                f"| {label} | {_cell(g.name)} | {_cell(g.file)} | {signed(gains)} | {signed(losses)} | "
+                f"**{signed(c.total)}** | {signed(c.retained)} |"
+            )
+        else:
+            lines.append(f"| {label} | {_cell(g.name)} | {_cell(g.file)} | | | ⚠ {IN_INTERACTION} | |")
+    for name, plans, amount, retained in (
+        ("interaction", attribution.interaction, attribution.interaction_total, attribution.interaction_retained),
+        ("**total**", attribution.totals, attribution.total, attribution.retained),
+    ):
+        gains, losses = _gains_losses(plans)
+        lines.append(f"| | {name} | | {signed(gains)} | {signed(losses)} | **{signed(amount)}** | {signed(retained)} |")
+    lines.append("")
+    notes = attribution_lines(attribution)
+    lines += [*(f"> {_cell(note)}" for note in notes), *([""] if notes else [])]
+    count = len(attribution.mcps)
+    for label, c in _numbered(attribution):
+        if not c.applied:
+            continue
+        moved = [(mcp, amount) for mcp, amount in c.plans if amount != 0]
+        body = ["| MCP | Own impact |", "|---|---:|", *(f"| {_cell(mcp)} | {signed(a)} |" for mcp, a in moved)]
+        if not moved:
+            body = ["No plan's dollars move."]
+        summary = (
+            f"{label} {_cell(c.group.name)}: {signed(c.total)} "
+            f"({len(moved)} of {count} plan{'s' if count != 1 else ''} move)"
+        )
+        lines += _folded(body, summary)
+    columns = _plan_columns(attribution)
+    table = [
+        "| MCP | " + " | ".join(label for label, _ in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for mcp in attribution.mcps:
+        table.append(
+            f"| {_cell(mcp)} | " + " | ".join(signed(amounts.get(mcp, Decimal(0))) for _, amounts in columns) + " |"
+        )
+    table.append("| **all plans** | " + " | ".join(f"{signed(sum(a.values(), Decimal(0)))}" for _, a in columns) + " |")
+    lines += _folded(table, f"Every plan: each change, the interaction and the total ({count} plans)")
     return lines
