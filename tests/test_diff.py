@@ -1088,3 +1088,48 @@ def test_attribution_adds_up_to_the_total_for_every_plan_on_random_years() -> No
                 assert c.total + c.retained == 0
 
     check()
+
+
+def test_changes_are_grouped_as_a_reviewer_names_them_and_together_make_new(tmp_path: Path) -> None:
+    from ipp_calc.core.diff import apply_change, change_groups
+
+    new = copy_base(tmp_path)
+    edit(new, SUB, 'id: "1.4"', 'id: "1.5"')  # re-identified: two rows, one change
+    edit(new, SUB, "kind: completion\n    points: 30", "kind: reporting\n    points: 25")  # 1.2: two rows
+    edit(new, SUB, "1: {points_available: 100}", "1: {points_available: 90}")
+    edit(new, PROGRAM, 'funding: "1000.00"', 'funding: "1200.00"')
+    edit(new, PROGRAM, '{name: member_months, weight: "1"}', '{name: member_months, weight: "0.5"}')
+    edit(new, PROGRAM, '{name: revenue, weight: "0"}', '{name: revenue, weight: "0.5"}')
+    edit(new, PROGRAM, "method: targets_met", "method: attainment")
+    edit(new, PROGRAM, "  - Sobering Centers\n", "")
+    old_ms, new_ms = (load_tree(folder_tree(root)).sets[1] for root in (BASE, new))
+    changes = diff_years({1: old_ms}, {1: new_ms})
+    groups = change_groups(changes, old_ms, new_ms)
+    assert [(g.name, len(g.rows)) for g in groups] == [
+        ("allocation.factors[member_months].weight 1 → 0.5", 1),
+        ("allocation.factors[revenue].weight 0 → 0.5", 1),
+        ("community_supports_catalog: -Sobering Centers", 1),
+        ("funding 1000.00 → 1200.00", 1),
+        ("pool.method targets_met → attainment", 1),
+        ("areas[1].points_available 100 → 90", 1),
+        ("1.2 kind, points", 2),
+        ("1.4 re-identified as 1.5", 2),
+    ]
+    assert sum(len(g.rows) for g in groups) == len(changes)
+    # each alone changes one thing: 1.2 alone has NEW's 1.2 and OLD's everything else
+    alone = apply_change(old_ms, new_ms, groups[6].target)
+    assert [(m.id, m.kind, int(m.points)) for m in alone.submissions[1].measures] == [
+        ("1.1", "completion", 50),
+        ("1.2", "reporting", 25),
+        ("1.3", "target", 20),
+        ("1.4", "tiered", 10),
+    ]
+    assert alone.program == old_ms.program
+    renamed = apply_change(old_ms, new_ms, groups[7].target)
+    assert [m.id for m in renamed.submissions[1].measures] == ["1.1", "1.2", "1.3", "1.5"]  # in 1.4's place
+    # all of them, one after another, give NEW's rules
+    combined = old_ms
+    for group in groups:
+        combined = apply_change(combined, new_ms, group.target)
+    assert combined.program == new_ms.program
+    assert combined.submissions == new_ms.submissions

@@ -1050,6 +1050,8 @@ def _group_name(target: Target, rows: Sequence[Change]) -> str:
         return f"submission {target[1]} {verb}"
     if kind == "keyed" and whole is not None:
         return f"{whole.field} {verb}"
+    if target == ("program", "community_supports_catalog"):
+        return f"{target[1]}: " + ", ".join(f"+{r.new}" if r.old is None else f"-{r.old}" for r in rows)
     return _fields_name(rows)
 
 
@@ -1340,10 +1342,12 @@ def _inputs_under(ms: MeasureSet, old: YearInputs, new: YearInputs, read: ReadDa
     """The year's inputs under ``ms``: OLD's workbooks refitted, and the data folder as ``ms``'s
     program reads it (reused from OLD or NEW when the program is theirs)."""
     filed, _ = refit_filed(old.filed, ms)
-    if ms.program == old.ms.program or read is None:
+    if ms.program == old.ms.program:
         base = old
     elif ms.program == new.ms.program:
         base = new
+    elif read is None:
+        base = old
     else:
         plans, elections, table, targets = read(ms.program)
         base = replace(old, plans=plans, elections=elections, table=table, targets=targets)
