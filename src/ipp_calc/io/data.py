@@ -124,9 +124,11 @@ def read_csv(path: Path, required: Sequence[str], optional: Sequence[str] = ()) 
     header_line, header = rows[0]
     names = [h.strip().lower() for h in header]
     allowed = (*required, *optional)
+    suggested: set[str] = set()  # a misspelt column is one problem: its "did you mean" names the missing one
     for index, name in enumerate(names):
         if name not in allowed:
-            close = difflib.get_close_matches(name, allowed, n=1)
+            close = difflib.get_close_matches(name, [a for a in allowed if a not in names], n=1)
+            suggested.update(close)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             found.add(
                 "csv-header",
@@ -136,7 +138,7 @@ def read_csv(path: Path, required: Sequence[str], optional: Sequence[str] = ()) 
                 key=header[index].strip() or f"column {index + 1}",
             )
     for name in required:
-        if name not in names:
+        if name not in names and name not in suggested:
             found.add(
                 "csv-header",
                 f"missing column {name!r}; expected: {', '.join(required)}",
