@@ -4,7 +4,7 @@ Why: ``ipp`` writes its workbooks with XlsxWriter (src/ipp_calc/io/xlsx.py), whi
 openpyxl's writer for speed (issue 18). This module renders the same
 :class:`~ipp_calc.io.sheetmodel.WorkbookModel` the way the openpyxl code it replaced did (fonts,
 fills, alignment, locking, number formats, widths, heights, frozen panes, filters, print titles,
-fit-to-width, protection, drop-downs, the stacked bar chart), so a test can read both files back
+fit-to-width, protection, drop-downs, conditional formats, merged cells, the stacked bar chart), so a test can read both files back
 and require that they look the same (tests/xlsx_fingerprint.py). A sheet added to a view later is
 covered without a new golden file.
 """
@@ -15,11 +15,12 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ipp_calc.io.sheetmodel import CellFormat, Formula, SheetModel, WorkbookModel, cell_name
+from ipp_calc.io.sheetmodel import CellFormat, Formula, SheetModel, WorkbookModel, cell_name, column_letter
 
 
 def _style(cell: Any, look: CellFormat) -> None:
@@ -81,6 +82,18 @@ def _sheet(wb: Any, model: SheetModel) -> None:
         for ref in v.cells:
             dv.add(ref)
         ws.add_data_validation(dv)
+    for rule in model.conditional_formats:
+        look = rule.look
+        ws.conditional_formatting.add(
+            " ".join(rule.cells),
+            FormulaRule(
+                formula=[rule.formula.removeprefix("=")],
+                fill=PatternFill(bgColor=look.fill) if look.fill else None,
+                font=Font(color=look.colour, bold=look.bold or None) if look.colour or look.bold else None,
+            ),
+        )
+    for r0, c0, r1, c1 in model.merged:
+        ws.merge_cells(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
     for chart in model.charts:
         bar = BarChart()
         bar.type, bar.grouping, bar.overlap, bar.gapWidth = "bar", "stacked", 100, chart.gap

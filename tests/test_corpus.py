@@ -806,7 +806,7 @@ XLSX_CASES = [
     *_xlsx("county-measure-on-all-row", _row_cell("2.4", "Fresno", "County", "All"), "measure-level", None, on=S),
     *_xlsx(
         "response-header-missing",
-        _workbook(lambda path: set_cell(path, "Responses", "G1", "Answer")),
+        _workbook(lambda path: set_cell(path, "Responses", "C1", "Answer")),  # the Response header
         "missing-header",
         "Responses!1:1",
         on=SRT,

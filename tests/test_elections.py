@@ -117,8 +117,8 @@ def test_shares_that_do_not_add_up_to_the_flexible_share_are_a_finding(run_cli: 
 
 def test_only_the_gap_filling_submissions_template_has_an_elections_sheet(run_cli: RunCli, tmp_path: Path) -> None:
     for number, sheets in (
-        (1, ["Cover", "Instructions", "Responses", "Elections"]),
-        (2, ["Cover", "Instructions", "Responses"]),
+        (1, ["Cover", "Instructions", "Responses", "Summary", "Elections"]),
+        (2, ["Cover", "Instructions", "Responses", "Summary"]),
     ):
         out = tmp_path / f"s{number}.xlsx"
         argv = ["template", "-y", "1", "-s", str(number), "--mcp", "alpha", "--counties", "Alameda", "-o", out]

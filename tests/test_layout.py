@@ -21,6 +21,7 @@ COPIES = [
     (template, "INSTRUCTIONS_SHEET", "INSTRUCTIONS_SHEET"),
     (template, "COVER_LABELS", "COVER_LABELS"),
     (template, "COLUMNS", "RESPONSE_COLUMNS"),
+    (template, "BASELINE", "H_BASELINE"),
     (workbook, "COVER", "COVER_SHEET"),
     (workbook, "RESPONSES", "RESPONSES_SHEET"),
     (workbook, "COVER_REQUIRED", "COVER_REQUIRED"),
@@ -38,8 +39,17 @@ def test_a_modules_copy_of_the_layout_agrees_with_it(module: ModuleType, own: st
     assert (tuple(value) if isinstance(value, list | tuple) else value) == expected
 
 
-def test_response_is_column_g_as_formats_md_shows() -> None:
-    """FORMATS.md's example puts the answer in column G; the layout says so by name."""
-    assert layout.column_letter("Response") == "G"
-    assert layout.column_letter("Measure ID") == "A"
+def test_measure_id_county_and_response_are_where_the_eye_starts() -> None:
+    """Issue 16: Measure ID, County, Response, with Answer with beside it, then the rest; the
+    improvement measures' Baseline after the others. (FORMATS.md's example cell, Responses!G14, is
+    an example: the reader finds columns by header, so either order reads the same.)"""
+    assert [layout.column_letter(h) for h in ("Measure ID", "County", "Response", "Answer with", "Notes")] == [
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+    ]
+    assert layout.column_letter("Points") == "K"  # the 11th column
+    assert layout.column_letter("Baseline") == "L"
     assert layout.COVER_LABELS[:4] == layout.COVER_REQUIRED

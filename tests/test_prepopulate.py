@@ -166,12 +166,12 @@ def test_from_fills_only_declared_answers_marks_them_and_names_the_source(run_cl
     book = openpyxl.load_workbook(second)
     ws = book["Responses"]
     rows = rows_by_key(ws)
-    carried = ws[f"G{rows[('1.5', 'All')]}"]
+    carried = ws[f"C{rows[('1.5', 'All')]}"]  # Response
     assert carried.value == "Yes" and carried.fill.fgColor.rgb.endswith("DDEBF7")
     assert carried.comment is not None and digest in carried.comment.text and str(first) in carried.comment.text
-    assert ws[f"G{rows[('3.4', 'Alameda')]}"].value == 12
-    assert ws[f"G{rows[('1.1', 'All')]}"].value is None  # S1 1.1 = Yes is another measure: not carried
-    assert ws[f"G{rows[('3.4', 'Fresno')]}"].value is None
+    assert ws[f"C{rows[('3.4', 'Alameda')]}"].value == 12
+    assert ws[f"C{rows[('1.1', 'All')]}"].value is None  # S1 1.1 = Yes is another measure: not carried
+    assert ws[f"C{rows[('3.4', 'Fresno')]}"].value is None
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True)}
     assert cover["Prepopulated from"] == f"PY1 submission 1: {first} (sha256 {digest}); 2 values carried (blue cells)"
     code, out, _ = run_cli(["score", second, "--measures", measures, "-f", "json"])
@@ -245,9 +245,9 @@ def test_the_shipped_py2_set_carries_submission_3_counts_into_submission_4(run_c
     assert "carried 2 values from PY2 submission 3" in out  # 2.1 Alameda and 3.1 Fresno; the rest blank
     ws = openpyxl.load_workbook(s4)["Responses"]
     rows = rows_by_key(ws)
-    assert ws[f"G{rows[('2.1', 'Alameda')]}"].value == 14
-    assert ws[f"G{rows[('3.1', 'Fresno')]}"].value == 5
-    assert ws[f"G{rows[('1.2', 'Alameda')]}"].value is None
+    assert ws[f"C{rows[('2.1', 'Alameda')]}"].value == 14  # Response
+    assert ws[f"C{rows[('3.1', 'Fresno')]}"].value == 5
+    assert ws[f"C{rows[('1.2', 'Alameda')]}"].value is None
     # six declared rows had no earlier answer (2.1 Fresno, 2.2 both, 3.1 Alameda, 3.2 both); the
     # improvement measures' baselines (4.3, 4.4 on Submission 3's) had none either: 4 more
     blank = [line for line in err.splitlines() if "not carried from" in line]

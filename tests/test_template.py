@@ -78,7 +78,8 @@ def test_responses_has_one_row_per_measure_and_county_in_measure_set_order(
     path = blank_template(tmp_path, counties=["Fresno", "Alameda"], targets=TARGETS)
     ws = responses(path)
     assert [c.value for c in ws[1]] == list(COLUMNS)
-    assert ws["G1"].value == "Response"  # FORMATS.md's example cell: Responses!G14
+    assert ws["C1"].value == "Response"  # where the eye starts, after Measure ID and County
+    assert ws["D1"].value == "Answer with"  # beside it
     sub = measure_set(1).submissions[2]
     expected = [
         (m.id, county) for m in sub.measures for county in (("All",) if m.level == "plan" else ("Alameda", "Fresno"))
@@ -86,17 +87,17 @@ def test_responses_has_one_row_per_measure_and_county_in_measure_set_order(
     assert list(rows_by_key(ws)) == expected
     assert ws.max_row == len(expected) + 1
     row = {key: number for key, number in rows_by_key(ws).items()}
-    assert ws[f"F{row[('1.1', 'All')]}"].value == "Yes"
-    assert ws[f"F{row[('1.3', 'Alameda')]}"].value == "No"
-    assert ws[f"I{row[('1.2', 'Fresno')]}"].value == 12
-    assert ws[f"I{row[('1.4', 'Alameda')]}"].value == 30.5
-    assert ws[f"I{row[('1.2', 'Alameda')]}"].value is None  # no target known
-    assert ws[f"K{row[('1.1', 'All')]}"].value == "Yes or No"
-    assert ws[f"K{row[('3.2', 'Alameda')]}"].value.startswith(
+    assert ws[f"I{row[('1.1', 'All')]}"].value == "Yes"  # Mandatory
+    assert ws[f"I{row[('1.3', 'Alameda')]}"].value == "No"
+    assert ws[f"J{row[('1.2', 'Fresno')]}"].value == 12  # Target
+    assert ws[f"J{row[('1.4', 'Alameda')]}"].value == 30.5
+    assert ws[f"J{row[('1.2', 'Alameda')]}"].value is None  # no target known
+    assert ws[f"D{row[('1.1', 'All')]}"].value == "Yes or No"  # Answer with
+    assert ws[f"D{row[('3.2', 'Alameda')]}"].value.startswith(
         "the highest tier completed, 0–2: 1 = Network gaps mapped"
     )
-    assert ws[f"K{row[('4.1', 'Fresno')]}"].value == "a number ≥ 0 (members)"
-    assert all(ws.cell(r, 7).value is None for r in range(2, ws.max_row + 1))
+    assert ws[f"D{row[('4.1', 'Fresno')]}"].value == "a number ≥ 0 (members)"
+    assert all(ws.cell(r, 3).value is None for r in range(2, ws.max_row + 1))  # Response: blank
 
 
 def test_only_response_and_notes_are_unlocked_on_protected_sheets(tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ def test_only_response_and_notes_are_unlocked_on_protected_sheets(tmp_path: Path
     assert wb["Instructions"].protection.sheet is True
     for row in ws.iter_rows(min_row=2):
         for cell in row:
-            editable = cell.column_letter in ("G", "H")
+            editable = cell.column_letter in ("C", "E")  # Response, Notes
             assert cell.protection.locked is not editable, cell.coordinate
             if editable:
                 assert cell.fill.fgColor.rgb.endswith("FFF2CC")
@@ -125,12 +126,12 @@ def test_data_validations_offer_yes_no_and_tier_lists_and_numbers_of_at_least_ze
             for cell in _cells(cells.coord):
                 assert cell not in by_cell, f"{cell} has two validations"
                 by_cell[cell] = validation
-    yes_no = by_cell[f"G{row[('1.1', 'All')]}"]
+    yes_no = by_cell[f"C{row[('1.1', 'All')]}"]
     assert (yes_no.type, yes_no.formula1) == ("list", '"Yes,No"')
-    tiers = by_cell[f"G{row[('3.2', 'Fresno')]}"]
+    tiers = by_cell[f"C{row[('3.2', 'Fresno')]}"]
     assert (tiers.type, tiers.formula1) == ("list", '"0,1,2"')
     for key in [("1.2", "Alameda"), ("1.3", "Fresno"), ("3.4", "Alameda"), ("4.4", "Fresno")]:
-        number = by_cell[f"G{row[key]}"]
+        number = by_cell[f"C{row[key]}"]
         assert (number.type, number.operator, number.formula1) == (
             "decimal",
             "greaterThanOrEqual",
@@ -138,7 +139,7 @@ def test_data_validations_offer_yes_no_and_tier_lists_and_numbers_of_at_least_ze
         )
     assert all(v.showErrorMessage and v.allowBlank for v in ws.data_validations.dataValidation)
     assert len(by_cell) == ws.max_row - 1  # every Response cell, nothing else
-    assert all(cell.startswith("G") for cell in by_cell)
+    assert all(cell.startswith("C") for cell in by_cell)
 
 
 def _cells(coord: str) -> list[str]:
@@ -152,13 +153,13 @@ def _cells(coord: str) -> list[str]:
     ]
 
 
-def test_the_header_is_frozen_bold_and_long_text_wraps(tmp_path: Path) -> None:
+def test_the_header_and_the_id_and_county_are_frozen_bold_and_long_text_wraps(tmp_path: Path) -> None:
     ws = responses(blank_template(tmp_path))
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "C2"  # row 1 and columns A:B (Measure ID, County) stay in view
     assert all(cell.font.bold for cell in ws[1])
-    assert ws["D2"].alignment.wrap_text and ws["K2"].alignment.wrap_text
-    assert ws.column_dimensions["D"].width > 40
-    assert ws.column_dimensions["K"].width > 30
+    assert ws["G2"].alignment.wrap_text and ws["D2"].alignment.wrap_text  # Measure, Answer with
+    assert ws.column_dimensions["G"].width > 40
+    assert ws.column_dimensions["D"].width > 30
 
 
 def test_points_formulas_preview_each_kind_of_measure(tmp_path: Path) -> None:
@@ -166,22 +167,22 @@ def test_points_formulas_preview_each_kind_of_measure(tmp_path: Path) -> None:
     row = rows_by_key(ws)
 
     def points(measure: str, county: str) -> Any:
-        return ws[f"J{row[(measure, county)]}"].value
+        return ws[f"K{row[(measure, county)]}"].value
 
     r = row[("1.1", "All")]
-    assert points("1.1", "All") == f'=IF(UPPER(TRIM(G{r}))="YES",20,0)'
+    assert points("1.1", "All") == f'=IF(UPPER(TRIM(C{r}))="YES",20,0)'
     r = row[("4.1", "Alameda")]
-    assert points("4.1", "Alameda") == f"=IF(AND(ISNUMBER(G{r}),G{r}>=0),40,0)"
+    assert points("4.1", "Alameda") == f"=IF(AND(ISNUMBER(C{r}),C{r}>=0),40,0)"
     r = row[("1.2", "Fresno")]
-    assert points("1.2", "Fresno") == (f"=IF(AND(ISNUMBER(G{r}),G{r}>=0,ISNUMBER(I{r}),G{r}>=I{r}),30,0)")
+    assert points("1.2", "Fresno") == (f"=IF(AND(ISNUMBER(C{r}),C{r}>=0,ISNUMBER(J{r}),C{r}>=J{r}),30,0)")
     r = row[("1.4", "Alameda")]
-    assert f"G{r}<=I{r}" in points("1.4", "Alameda")  # direction: lower
+    assert f"C{r}<=J{r}" in points("1.4", "Alameda")  # direction: lower
     assert points("1.2", "Alameda") is None  # target unknown: no preview
     r = row[("3.2", "Fresno")]
-    assert points("3.2", "Fresno") == (f"=IF(ISNUMBER(G{r}),CHOOSE(MAX(0,MIN(2,INT(G{r})))+1,0,5,10),0)")
+    assert points("3.2", "Fresno") == (f"=IF(ISNUMBER(C{r}),CHOOSE(MAX(0,MIN(2,INT(C{r})))+1,0,5,10),0)")
     r = row[("1.3", "Alameda")]
     assert points("1.3", "Alameda") == (
-        f"=IF(AND(ISNUMBER(G{r}),G{r}>=0,ISNUMBER(I{r}),I{r}>0),IF(G{r}/I{r}>=0.5,10+IF(G{r}/I{r}>=1,20,0),0),0)"
+        f"=IF(AND(ISNUMBER(C{r}),C{r}>=0,ISNUMBER(J{r}),J{r}>0),IF(C{r}/J{r}>=0.5,10+IF(C{r}/J{r}>=1,20,0),0),0)"
     )
     assert points("1.3", "Fresno") is None
 
@@ -192,7 +193,7 @@ def test_a_tiered_value_measure_gets_cumulative_thresholds() -> None:
     assert base is not None
     measure = base.model_copy(update={"basis": "value"})
     assert points_formula(measure, 9, target_known=False) == (
-        "=IF(AND(ISNUMBER(G9),G9>=0),IF(G9>=0.5,4+IF(G9>=1,6,0),0),0)"
+        "=IF(AND(ISNUMBER(C9),C9>=0),IF(C9>=0.5,4+IF(C9>=1,6,0),0),0)"
     )
 
 
@@ -222,7 +223,7 @@ def test_points_formulas_compute_the_right_points_in_a_spreadsheet_program(tmp_p
     )
     ws = openpyxl.load_workbook(out / path.name, data_only=True)["Responses"]
     row = rows_by_key(ws)
-    got = {key: ws[f"J{row[key]}"].value for key in answers}
+    got = {key: ws[f"K{row[key]}"].value for key in answers}
     assert got == {
         ("1.1", "All"): 20,
         ("1.5", "All"): 0,
@@ -276,12 +277,12 @@ def test_text_from_the_measure_set_and_carried_notes_never_becomes_a_formula(
     path = tmp_path / "t.xlsx"
     write_template(ms, 2, "alpha", COUNTIES, path, answers=previous)
     ws = responses(path)
-    assert ws["D2"].value == '\'=HYPERLINK("http://x","click")'
-    assert ws["D2"].data_type == "s"
-    assert ws["H2"].value == "'=1+cmd|' /C calc'!A0"
-    assert ws["H2"].data_type == "s"
+    assert ws["G2"].value == '\'=HYPERLINK("http://x","click")'
+    assert ws["G2"].data_type == "s"
+    assert ws["E2"].value == "'=1+cmd|' /C calc'!A0"
+    assert ws["E2"].data_type == "s"
     formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
-    assert all(cell.startswith("J") for cell in formulas)
+    assert all(cell.startswith("K") for cell in formulas)  # Points, nothing else
 
 
 @pytest.mark.parametrize(
@@ -390,8 +391,8 @@ def test_a_previous_answer_that_no_longer_fits_its_measure_is_listed_and_its_not
     assert result.carried == 1  # the notes of 1.1
     ws = responses(tmp_path / "alpha.xlsx")
     row = rows_by_key(ws)
-    assert ws[f"G{row[('1.1', 'All')]}"].value is None
-    assert ws[f"H{row[('1.1', 'All')]}"].value == "was a count"
+    assert ws[f"C{row[('1.1', 'All')]}"].value is None
+    assert ws[f"E{row[('1.1', 'All')]}"].value == "was a count"
 
 
 # --------------------------------------------------------------------------- the writer

@@ -126,7 +126,7 @@ def test_reordered_rows_extra_columns_blank_lines_and_spaced_headers_do_no_harm(
         header, body = rows[0], rows[1:]
         wb.remove(ws)
         new = wb.create_sheet("Responses")
-        order = [6, 10, 1, 0, 8]  # Response, Answer with, County, Measure ID, Target
+        order = [2, 3, 1, 0, 9]  # Response, Answer with, County, Measure ID, Target
         new.append(["an extra column", *(f"  {header[i].upper()} " for i in order)])
         new.append([])
         new.append([])  # the header may sit below blank lines
@@ -317,8 +317,8 @@ def _duplicate(folder: Path) -> tuple[Path, list[str]]:
     first = response_cell(path, "2.4", "Fresno")
     second = append_copy_of_row(path, "2.4", "Fresno")
     return path, [
-        f"{DISPLAY}: Responses!G{second}: ",
-        f"measure 2.4 (Fresno) is answered twice, in Responses!{first} and Responses!G{second}",
+        f"{DISPLAY}: Responses!C{second}: ",
+        f"measure 2.4 (Fresno) is answered twice, in Responses!{first} and Responses!C{second}",
     ]
 
 
@@ -366,7 +366,7 @@ def _not_a_workbook_inside(folder: Path) -> tuple[Path, list[str]]:
 
 def _missing_header(folder: Path) -> tuple[Path, list[str]]:
     path = filled_workbook(folder)
-    return set_cell(path, "Responses", "G1", "Answer"), [f"{DISPLAY}: Responses!1:1: no column headed 'Response'"]
+    return set_cell(path, "Responses", "C1", "Answer"), [f"{DISPLAY}: Responses!1:1: no column headed 'Response'"]
 
 
 def _wrong_hash(folder: Path) -> tuple[Path, list[str]]:
@@ -385,7 +385,7 @@ CORPUS = [
         "text instead of a number",
         lambda folder: (
             filled_workbook(folder, {("2.4", "Fresno"): "n/a"}),
-            [f'{DISPLAY}: Responses!G17: measure 2.4 (Fresno) expects a number, found "n/a"'],
+            [f'{DISPLAY}: Responses!C17: measure 2.4 (Fresno) expects a number, found "n/a"'],
         ),
         "cell-type",
     ),
@@ -396,7 +396,7 @@ CORPUS = [
         "a negative count",
         lambda folder: (
             filled_workbook(folder, {("3.4", "Alameda"): -3}),
-            ["measure 3.4 (Alameda) expects a number ≥ 0, found -3", "Responses!G"],
+            ["measure 3.4 (Alameda) expects a number ≥ 0, found -3", "Responses!C"],
         ),
         "cell-range",
     ),
@@ -414,7 +414,7 @@ CORPUS = [
         "a bad Yes/No",
         lambda folder: (
             filled_workbook(folder, {("1.1", "All"): "Maybe"}),
-            [f'{DISPLAY}: Responses!G2: measure 1.1 (All) expects Yes or No, found "Maybe"'],
+            [f'{DISPLAY}: Responses!C2: measure 1.1 (All) expects Yes or No, found "Maybe"'],
         ),
         "cell-type",
     ),
@@ -442,7 +442,7 @@ CORPUS = [
     ),
     Bad(
         "two Response columns",
-        _edited(lambda wb: wb["Responses"].cell(1, 15, "response"), 'two columns are headed "Response" (G1 and O1)'),
+        _edited(lambda wb: wb["Responses"].cell(1, 15, "response"), 'two columns are headed "Response" (C1 and O1)'),
         "duplicate-header",
     ),
     Bad("a duplicate row", _duplicate, "duplicate-row"),

@@ -8,7 +8,7 @@ Typical use::
 
     path = blank_template(tmp_path)                        # PY1 submission 2, alpha, Alameda+Fresno
     fill(path, {("2.4", "Fresno"): "n/a"})                 # type into Response cells, as in Excel
-    cell = response_cell(path, "2.4", "Fresno")            # "G17"
+    cell = response_cell(path, "2.4", "Fresno")            # "C17"
     edit(path, lambda wb: wb.remove(wb["Cover"]))          # any openpyxl change
 """
 
@@ -96,7 +96,7 @@ def column_letter(ws: Worksheet, header: str) -> str:
 
 
 def response_cell(path: Path, measure: str, county: str, header: str = "Response") -> str:
-    """The cell (``G17``) holding ``header`` for a measure and county; ``All`` for plan level."""
+    """The cell (``C17``) holding ``header`` for a measure and county; ``All`` for plan level."""
     wb = openpyxl.load_workbook(path)
     ws = wb["Responses"]
     return f"{column_letter(ws, header)}{rows_by_key(ws)[(measure, county)]}"

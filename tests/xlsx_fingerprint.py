@@ -4,7 +4,7 @@ Why: the report and the template moved from openpyxl's writer to XlsxWriter (iss
 promise that nothing a user sees changes. :func:`describe` turns a written workbook into a JSON-able
 dictionary of everything that promise covers (sheet order and the active sheet; every cell's value
 or formula and its look: number format, bold, size, colour, fill, alignment, wrapping, locking;
-frozen panes, filters, print titles and page set-up; sheet protection; data validations; column
+frozen panes, filters, print titles and page set-up; sheet protection; data validations; conditional formats; merged cells; column
 widths and row heights; charts) so that two writers' outputs can be compared field by field, and a
 difference names the sheet, the cell and the field.
 
@@ -121,6 +121,28 @@ def _widths(ws: Any) -> dict[str, float]:
     return dict(sorted(out.items(), key=lambda kv: (len(kv[0]), kv[0])))
 
 
+def _conditional_formats(ws: Any) -> list[dict[str, Any]]:
+    """Each conditional format: its cells, its rule's formula, and the look it applies."""
+    out = []
+    for block in ws.conditional_formatting:
+        for rule in block.rules:
+            dxf = rule.dxf
+            fill = None
+            if dxf is not None and dxf.fill is not None:
+                fill = _colour(dxf.fill.bgColor) or _colour(dxf.fill.fgColor)
+            out.append(
+                {
+                    "cells": " ".join(sorted(str(r) for r in block.sqref.ranges)),
+                    "type": rule.type,
+                    "formula": list(rule.formula or ()),
+                    "fill": fill,
+                    "colour": _colour(dxf.font.color) if dxf is not None and dxf.font is not None else None,
+                    "bold": bool(dxf is not None and dxf.font is not None and dxf.font.b),
+                }
+            )
+    return sorted(out, key=lambda c: (c["cells"], c["formula"]))
+
+
 def describe(path: Path) -> dict[str, Any]:
     """Everything a user sees of the workbook at ``path`` (see the module docstring)."""
     wb = openpyxl.load_workbook(path)
@@ -172,6 +194,8 @@ def describe(path: Path) -> dict[str, Any]:
                     if d.height and float(d.height) != DEFAULT_ROW_HEIGHT
                 },
                 "charts": [_chart(c) for c in ws._charts],
+                "conditional_formats": _conditional_formats(ws),
+                "merged": sorted(str(r) for r in ws.merged_cells.ranges),
             }
         )
     return {"sheets": sheets, "active": wb.active.title if wb.active is not None else None}

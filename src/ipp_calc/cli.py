@@ -458,9 +458,23 @@ def template(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the -o file if it exists (it may be a filled workbook).")
     ] = False,
+    allocation_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--allocation",
+            help="The plan's own maximum allocation (as for ipp score): the Summary sheet shows the dollars "
+            "at stake. Needs --elections.",
+            show_default=False,
+        ),
+    ] = None,
+    elections_file: Annotated[
+        Path | None,
+        typer.Option("--elections", help="The plan's own elections (as for ipp score).", show_default=False),
+    ] = None,
     measures: MeasuresOpt = None,
 ) -> None:
-    """A blank reporting template from the measure set (Cover, Responses, Instructions)."""
+    """A blank reporting template from the measure set (Cover, Responses with live Points, a Summary of
+    live subtotals per county and area, Instructions)."""
     from ipp_calc.app.template import template as run_template
 
     outcome = run_template(
@@ -473,6 +487,8 @@ def template(
         previous=previous,
         measures=measures,
         force=force,
+        allocation_file=allocation_file,
+        elections_file=elections_file,
     )
     deliver(outcome, "table", None)
 

@@ -49,10 +49,16 @@ def template(
     previous: Path | None = None,
     measures: Path | None = None,
     force: bool = False,
+    allocation_file: Path | None = None,
+    elections_file: Path | None = None,
 ) -> Outcome:
-    """Write the template to ``output``; the outcome's table says what was written."""
+    """Write the template to ``output``; the outcome's table says what was written.
+
+    Its Summary sheet shows the dollars at stake per county and area when the allocation is known:
+    from the data folder (with an ``elections.yaml``), as ``ipp score --data`` prices a workbook,
+    or from the plan's own ``--allocation`` and ``--elections``, as ``ipp score`` does with them."""
     from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.template import write_template
+    from ipp_calc.io.template import Stakes, stakes_from, write_template
     from ipp_calc.io.year_loader import measure_ids
 
     ms = load_measure_set(measures, year)
@@ -61,9 +67,15 @@ def template(
         raise InputError(Finding("usage", f"PY{year} has no submission {submission} (it has {have})"))
     if mcp is None:
         raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
+    plan_side = allocation_file is not None or elections_file is not None
+    if plan_side and (allocation_file is None or elections_file is None or data is not None):
+        raise InputError(
+            Finding("usage", "give --allocation and --elections together (the plan's own files), or --data, not both")
+        )
     targets = None
     inputs: list[Path] = []
     folder_notes: list[str] = []
+    stakes: Stakes | None = None
     if data is not None:
         folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
         folder_notes = [n.line_text() for n in folder.notes]
@@ -80,12 +92,33 @@ def template(
                     )
                 )
         targets = {(t.measure, t.county): t.target for t in folder.targets or () if t.mcp == mcp}
+        if folder.elections:
+            from ipp_calc.core.allocation import allocate
+
+            try:
+                allocation = allocate(ms.program, folder.plans, folder.elections, folder.table)
+            except InputError as exc:  # the template is still useful: points only, and why
+                folder_notes.append(f"the Summary sheet shows points only: the data folder cannot allocate ({exc.summary_line()})")
+            else:
+                made = "allocation.csv" if folder.table is not None else "plans.csv"
+                source = f"from the data folder's {made} and elections.yaml"
+                stakes = stakes_from(allocation, ms, submission, mcp, county_list, source)
     elif counties is None:
         raise InputError(Finding("usage", 'give --counties "A,B" or --data DIR to say where the MCP operates'))
     else:
         county_list = _counties(counties)
         if not county_list:
             raise InputError(Finding("usage", "--counties names no county"))
+    if allocation_file is not None and elections_file is not None:
+        from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
+
+        table, _ = read_plan_allocation(allocation_file, mcp, county_list)
+        election, _ = read_plan_elections(elections_file, ms.program, mcp)
+        own = plan_allocation(ms.program, mcp, table, election)
+        stakes = stakes_from(
+            own, ms, submission, mcp, county_list, f"from {allocation_file.name} and {elections_file.name}"
+        )
+        inputs += [allocation_file, elections_file]
     prepopulation = None
     if previous is not None:
         from ipp_calc.io.earlier import read_prepopulation
@@ -100,7 +133,9 @@ def template(
             display=str(previous),
         )
     _check_output(output, inputs, data, force)
-    write_template(ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation)
+    write_template(
+        ms, submission, mcp, county_list, output, targets=targets, prepopulation=prepopulation, stakes=stakes
+    )
     lines = [
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
         f"{'y' if len(county_list) == 1 else 'ies'}"

@@ -39,26 +39,32 @@ H_BASELINE = "Baseline"
 REQUIRED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE)
 USED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET, H_BASELINE)
 
-#: The Responses header the template writes, in order. ``Response`` is column G, as in
-#: FORMATS.md's example.
+#: The Responses header the template writes, in order: where the eye starts, the row's key and
+#: the answer (``Measure ID``, ``County``, ``Response``, with ``Answer with`` beside it), then what
+#: describes the measure. ``Response`` is column C. (FORMATS.md's example names ``Responses!G14``:
+#: an example only; the reader finds every column by its header, so workbooks of the earlier
+#: order, with Response in G, read the same.)
 RESPONSE_COLUMNS = (
     H_MEASURE,
     H_COUNTY,
+    H_RESPONSE,
+    "Answer with",
+    H_NOTES,
     "Priority Area",
     "Measure",
     "Kind",
     "Mandatory",
-    H_RESPONSE,
-    H_NOTES,
     H_TARGET,
     "Points",
-    "Answer with",
 )
+#: The sheet of live subtotals per county and priority area (a preview; the scorer never reads it).
+SUMMARY_SHEET = "Summary"
 
 
 def column_letter(header: str) -> str:
-    """The template's column letter of ``header`` (``Response`` → ``G``)."""
-    return chr(ord("A") + RESPONSE_COLUMNS.index(header))
+    """The template's column letter of ``header`` (``Response`` → ``C``; ``Baseline``, written
+    after the others when a submission has improvement measures, → ``L``)."""
+    return chr(ord("A") + (*RESPONSE_COLUMNS, H_BASELINE).index(header))
 
 
 # --------------------------------------------------------------------------- the report workbook

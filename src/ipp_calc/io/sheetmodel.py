@@ -4,7 +4,7 @@ Why a model: the report (``ipp run -o``) and the template (``ipp template``) are
 and measure sets; writing them is a separate job with its own library (:mod:`ipp_calc.io.xlsx`,
 XlsxWriter). A view builds a :class:`WorkbookModel` from pure data (rows of values, each with a
 :class:`CellFormat`; column widths, row heights, frozen panes, filters, print set-up, protection,
-drop-downs, charts), and one small writer renders any model. So a new sheet is a function that
+drop-downs, conditional formats, charts), and one small writer renders any model. So a new sheet is a function that
 returns a :class:`SheetModel`, testable without opening a file, and the writer can be measured or
 replaced without touching a view.
 
@@ -89,6 +89,18 @@ class Validation:
 
 
 @dataclass(frozen=True, slots=True)
+class ConditionalFormat:
+    """A look applied to ``cells`` (A1 names or ranges) while ``formula`` is true, recomputed by the
+    spreadsheet as the user types (``"=LEN(TRIM(C2))=0"``: a blank cell). The formula's relative
+    references are relative to the first cell of ``cells``, as in Excel's dialog. Only the font
+    colour, bold and the fill of ``look`` are used (what a conditional format can change)."""
+
+    cells: tuple[str, ...]
+    formula: str
+    look: CellFormat
+
+
+@dataclass(frozen=True, slots=True)
 class Series:
     """A chart series: its name's cell and its values' column (rows ``first``..``last``, 0-based)."""
 
@@ -140,8 +152,12 @@ class SheetModel:
     fit_to_width: bool = True  # printed one page wide, as many pages tall as it takes
     protection: Protection | None = None
     validations: list[Validation] = field(default_factory=list)
+    conditional_formats: list[ConditionalFormat] = field(default_factory=list)
     charts: list[BarChart] = field(default_factory=list)
     comments: dict[str, str] = field(default_factory=dict)  # "G14" → a cell comment (a note)
+    #: Merged ranges, 0-based (first row, first column, last row, last column): the value and look
+    #: of the range's first cell are shown across it (a long text over a table's width).
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     #: Printed at the top and bottom of every page, in Excel's header codes (``&L`` left, ``&C``
     #: centre, ``&R`` right, ``&P`` page, ``&N`` pages, ``&A`` the sheet's name; ``&&`` is ``&``).
     header: str | None = None

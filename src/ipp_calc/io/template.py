@@ -22,12 +22,23 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ipp_calc import __version__
+from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.models import Election, Measure, MeasureSet, Submission
 from ipp_calc.core.prepopulate import Prepopulation, fits
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 from ipp_calc.errors import Finding, InputError
+from ipp_calc.io.layout import H_BASELINE, RESPONSE_COLUMNS, SUMMARY_SHEET, column_letter
 from ipp_calc.io.output import atomic_write, neutralise
-from ipp_calc.io.sheetmodel import CellFormat, Formula, Protection, Row, SheetModel, Validation, WorkbookModel
+from ipp_calc.io.sheetmodel import (
+    CellFormat,
+    ConditionalFormat,
+    Formula,
+    Protection,
+    Row,
+    SheetModel,
+    Validation,
+    WorkbookModel,
+)
 from ipp_calc.io.xlsx import write_workbook
 
 # --------------------------------------------------------------------------- the layout
@@ -46,42 +57,36 @@ SUPPORTS_HEADER = "Community Support"
 #: The Cover's fixed rows, in order (FORMATS.md); rows after these are informative only.
 COVER_LABELS = ("MCP", "Program year", "Submission", "Counties", "Measure set")
 
-#: The Responses header, in order. ``Response`` is column G, as in FORMATS.md's example.
-COLUMNS = (
-    "Measure ID",
-    "County",
-    "Priority Area",
-    "Measure",
-    "Kind",
-    "Mandatory",
-    "Response",
-    "Notes",
-    "Target",
-    "Points",
-    "Answer with",
-)
+#: The Responses header, in order (io/layout.py): Measure ID, County and Response where the eye
+#: starts, ``Answer with`` beside Response, then Notes and what describes the measure.
+COLUMNS = RESPONSE_COLUMNS
 #: A submission with improvement measures adds a locked ``Baseline`` column at the end (the
 #: plan's own earlier value, prepopulated); the reader finds it by its header.
-BASELINE = "Baseline"
-_LETTER = {name: chr(ord("A") + i) for i, name in enumerate((*COLUMNS, BASELINE))}
+BASELINE = H_BASELINE
+_LETTER = {name: column_letter(name) for name in (*COLUMNS, BASELINE)}
 RESPONSE_COLUMN = _LETTER["Response"]
 NOTES_COLUMN = _LETTER["Notes"]
 TARGET_COLUMN = _LETTER["Target"]
 POINTS_COLUMN = _LETTER["Points"]
+COUNTY_COLUMN = _LETTER["County"]
+AREA_COLUMN = _LETTER["Priority Area"]
+MANDATORY_COLUMN = _LETTER["Mandatory"]
 
+#: Column widths in characters, chosen so that the sheet printed one page wide (landscape) stays
+#: legible: the long texts wrap (and their rows are made tall enough) instead of widening the page.
 _WIDTHS = {
-    "Measure ID": 11,
-    "County": 16,
-    "Priority Area": 30,
-    "Measure": 58,
-    "Kind": 25,
+    "Measure ID": 10,
+    "County": 14,
+    "Response": 13,
+    "Answer with": 34,
+    "Notes": 26,
+    "Priority Area": 20,
+    "Measure": 42,
+    "Kind": 16,
     "Mandatory": 11,
-    "Response": 14,
-    "Notes": 40,
-    "Target": 11,
-    "Points": 9,
-    "Answer with": 48,
-    BASELINE: 11,
+    "Target": 9,
+    "Points": 8,
+    BASELINE: 10,
 }
 _WRAPPED = frozenset({"Priority Area", "Measure", "Kind", "Notes", "Answer with"})
 
@@ -101,6 +106,16 @@ _PREFILLED_LOCKED = CellFormat(fill=PREFILLED_FILL)
 _INPUT = CellFormat(fill="FFF2CC", unlocked=True, valign="top")
 _SHARE_INPUT = CellFormat(fill="FFF2CC", unlocked=True, valign="top", number_format="0.00%")
 _SHARE = CellFormat(valign="top", number_format="0.00%")
+#: A blank mandatory Response, while it is blank (a conditional format): Excel's "light red fill
+#: with dark red text".
+MISSING_FILL = "FFC7CE"
+MISSING_LOOK = CellFormat(fill=MISSING_FILL, colour="9C0006")
+#: The Summary sheet's figures.
+_TITLE = CellFormat(bold=True, size=13, valign="top")
+_POINTS = CellFormat(valign="top")  # General: 12.5 as 12.5, 100 as 100
+_FRACTION = CellFormat(valign="top", number_format="0.0%")
+_MONEY = CellFormat(valign="top", number_format='"$"#,##0.00')
+_MONEY_TOTAL = CellFormat(bold=True, valign="top", number_format='"$"#,##0.00')
 #: Text-only sheets (Cover, Instructions): locked, with nothing left to allow.
 _LOCKED = Protection()
 #: Allowed on the locked Responses sheet: filtering, and resizing columns and rows to read long text.
@@ -158,6 +173,7 @@ def write_template(
     answers: FilledSubmission | None = None,
     prepopulation: Prepopulation | None = None,
     elections: Election | None = None,
+    stakes: Stakes | None = None,
 ) -> TemplateResult:
     """Write the reporting template of ``submission`` for one MCP to ``path``, atomically.
 
@@ -167,7 +183,9 @@ def write_template(
     (the examples and tests fill workbooks this way; nothing is marked). ``prepopulation`` is what
     the plan's earlier workbook carries (:func:`ipp_calc.core.prepopulate.prepopulate`: only what
     the measure set declares), written into blue cells with a comment naming the source, and named
-    on the Cover. Raises :class:`InputError` (``usage``) for an unknown submission, a missing MCP id
+    on the Cover. ``stakes`` (:func:`stakes_from`): the plan's allocation for the payments this
+    submission pays, so that the Summary sheet shows the dollars at stake and earned per county and
+    area; without it the Summary shows points only. Raises :class:`InputError` (``usage``) for an unknown submission, a missing MCP id
     or an unusable county name.
     """
     workbook, result = build_template(
@@ -179,6 +197,7 @@ def write_template(
         answers=answers,
         prepopulation=prepopulation,
         elections=elections,
+        stakes=stakes,
     )
 
     def save(stream: BinaryIO) -> None:
@@ -198,6 +217,7 @@ def build_template(
     answers: FilledSubmission | None = None,
     prepopulation: Prepopulation | None = None,
     elections: Election | None = None,
+    stakes: Stakes | None = None,
 ) -> tuple[WorkbookModel, TemplateResult]:
     """The template as a workbook model, not yet written (tests and the CLI may inspect it).
 
@@ -225,6 +245,7 @@ def build_template(
             _cover_sheet(ms, sub, mcp_id, county_list, prepopulation),
             _instructions_sheet(ms, sub, prepopulated=prepopulation is not None),
             responses,
+            _summary_sheet(sub, rows, county_list, areas, targets or {}, stakes),
             *([elections_sheet(ms, elections)] if ms.program.gap_filling_submission == submission else []),
         ],
         title=f"IPP reporting template: {mcp_id}, PY{ms.year} submission {submission}",
@@ -394,8 +415,14 @@ def _instruction_lines(ms: MeasureSet, sub: Submission) -> list[tuple[str, bool]
         ("", False),
         ("Points", True),
         (
-            "The Points column is a preview only, for your own information: the score is "
-            "calculated again from your Responses when the workbook is received.",
+            f"The Points column, and the {SUMMARY_SHEET} sheet's subtotals per county and priority area (points "
+            "earned, points available, the fraction and, where the allocation was known, the dollars), are a "
+            "preview only, for your own information: they recompute as you type, and the score is calculated "
+            "again from your Responses when the workbook is received.",
+            False,
+        ),
+        (
+            "A mandatory Response left blank is shaded red until it is answered.",
             False,
         ),
         ("", False),
@@ -524,7 +551,8 @@ def _responses_sheet(
         RESPONSES_SHEET,
         rows=table,
         widths=tuple(_WIDTHS[name] for name in columns),
-        freeze=(1, 0),
+        heights={0: max(_height(name, _WIDTHS[name] - 1) for name in columns)},
+        freeze=(1, 2),  # the header, and each row's Measure ID and County, stay in view
         auto_filter=f"A1:{_LETTER[columns[-1]]}{len(rows) + 1}",
         repeat_rows=(0, 0),
         landscape=True,
@@ -536,6 +564,7 @@ def _responses_sheet(
     )
     validations = _Validations()
     prior = _PreviousAnswers(answers)
+    mandatory: list[int] = []
     for number, row in enumerate(rows, start=2):
         measure = row.measure
         target = targets.get((measure.id, row.county)) if measure.needs_target else None
@@ -548,7 +577,7 @@ def _responses_sheet(
         values: dict[str, Any] = {
             "Measure ID": measure.id,
             "County": row.county,
-            "Priority Area": _area_text(measure, areas),
+            "Priority Area": area_text(measure.priority_area, areas),
             "Measure": measure.title,
             "Kind": _kind_text(measure),
             "Mandatory": "Yes" if measure.mandatory else "No",
@@ -565,8 +594,237 @@ def _responses_sheet(
         sheet.heights[number - 1] = max(_height(str(values[name] or ""), _WIDTHS[name]) for name in _WRAPPED)
         table.append((tuple(values[n] if n == "Points" else neutralise(values[n]) for n in columns), row_looks))
         validations.add(measure, f"{RESPONSE_COLUMN}{number}")
+        if measure.mandatory:
+            mandatory.append(number)
     sheet.validations.extend(validations.models())
+    if mandatory:
+        first = f"{RESPONSE_COLUMN}{mandatory[0]}"
+        sheet.conditional_formats.append(
+            ConditionalFormat(_ranges(RESPONSE_COLUMN, mandatory), f"=LEN(TRIM({first}))=0", MISSING_LOOK)
+        )
     return sheet, prior.carried, prior.leftovers()
+
+
+def _ranges(column: str, numbers: Sequence[int]) -> tuple[str, ...]:
+    """Rows of one column as A1 ranges, consecutive rows joined: ``C2:C4``, ``C7``."""
+    out: list[str] = []
+    run: list[int] = []
+    for n in [*numbers, -1]:
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            out.append(f"{column}{run[0]}" if len(run) == 1 else f"{column}{run[0]}:{column}{run[-1]}")
+        run = [n]
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- Summary
+
+
+@dataclass(frozen=True, slots=True)
+class Stakes:
+    """The plan's maximum allocation for the payments this submission pays, per (county, area):
+    each payment's cell as ``(amount, forfeited)`` (:meth:`ipp_calc.core.allocation.Allocation.cell`),
+    and where the amounts come from, in words for the sheet."""
+
+    cells: Mapping[tuple[str, int], Sequence[tuple[Decimal, bool]]]
+    source: str
+    payments: str  # "Payment 2"
+
+
+def stakes_from(
+    allocation: Allocation, ms: MeasureSet, submission: int, mcp: str, counties: Sequence[str], source: str
+) -> Stakes:
+    """The cells :func:`ipp_calc.core.scoring.add_dollars` prices for this submission, as it finds
+    them: every county of the workbook, every payment the submission pays, every priority area of
+    the submission; a cell the allocation does not have is $0."""
+    payments = ms.program.payments_of(submission)
+    sub = ms.submissions[submission]
+    cells: dict[tuple[str, int], list[tuple[Decimal, bool]]] = {}
+    for county in counties:
+        for area in sorted(sub.areas):
+            for payment in payments:
+                cell = allocation.cell(mcp, county, payment.id, area)
+                if cell is not None:
+                    cells.setdefault((county, area), []).append((cell.amount, cell.forfeited))
+    names = " and ".join(f"Payment {p.id}" for p in payments) or "no payment"
+    return Stakes(cells, source, names)
+
+
+def _summary_sheet(
+    sub: Submission,
+    rows: Sequence[_Row],
+    counties: Sequence[str],
+    areas: Mapping[int, str],
+    targets: Mapping[tuple[str, str], Decimal],
+    stakes: Stakes | None,
+) -> SheetModel:
+    """Live subtotals per county and priority area, computed as RULES.md section 4 (and
+    :func:`ipp_calc.core.scoring._area_scores`) computes them: the area's points in the county plus
+    the plan-level (``All``) points, over the area's points available, at most 1; with the
+    plan's allocation, the dollars at stake and earned, rounded per payment as the scorer rounds."""
+    last = len(rows) + 1
+
+    def column(name: str) -> str:
+        letter = _LETTER[name]
+        return f"{RESPONSES_SHEET}!${letter}$2:${letter}${last}"
+
+    title_rows: list[Row] = [
+        ((f"Live subtotals: PY{sub.program_year} submission {sub.submission}",), (_TITLE,)),
+        (
+            (
+                f"These cells recompute as you type in the {RESPONSES_SHEET} sheet. They are a preview, like the "
+                "Points column: the score is calculated again from your Responses when the workbook is "
+                "received, and that calculation (ipp score) is the one that counts. Per county and priority "
+                f'area: the area\'s points in that county plus its plan-level points (County "{PLAN_LEVEL}", '
+                "which count in every county), over the points available; the fraction is at most 100 %.",
+            ),
+            (_TOP_WRAP,),
+        ),
+    ]
+    if stakes is not None:
+        title_rows.append(
+            (
+                (
+                    f"Dollars: your maximum allocation for {stakes.payments} ({stakes.source}). Earned = at stake × "
+                    "fraction, rounded to the cent per payment as the scorer rounds (half to even). A preview "
+                    "only: the scorer's figures are authoritative.",
+                ),
+                (_TOP_WRAP,),
+            )
+        )
+    else:
+        title_rows.append(
+            (
+                (
+                    "Points only: no allocation was known when this template was made (ipp template --data with "
+                    "an elections.yaml, or --allocation and --elections, adds the dollars at stake).",
+                ),
+                (_TOP_WRAP,),
+            )
+        )
+    names = ["County", "Priority area", "Points earned", "Points available", "Fraction"]
+    if stakes is not None:
+        names += ["At stake", "Earned (preview)"]
+    names.append("Note")
+    widths = [16, 34, 10, 10, 10, *([16, 16] if stakes is not None else []), 44]
+    table: list[Row] = [*title_rows, ((), None), (tuple(names), (_HEADER,) * len(names))]
+    header = len(table)  # 1-based row of the header
+    # The title texts span the table: their height is measured on the table's whole width.
+    heights = {i: _height(str(r[0][0]), sum(widths)) for i, r in enumerate(title_rows)}
+    heights[header - 1] = max(_height(n, w - 1) for n, w in zip(names, widths, strict=True))
+    area_of, county_of, points_of = column("Priority Area"), column("County"), column("Points")
+    first = header + 1
+    for county in counties:
+        for area_id, entry in sorted(sub.areas.items()):
+            r = len(table) + 1
+            text = neutralise(area_text(area_id, areas))
+            earned = Formula(
+                f'=SUMPRODUCT(({area_of}="{_quoted(text)}")*(({county_of}="{_quoted(county)}")'
+                f'+({county_of}="{PLAN_LEVEL}")),{points_of})'
+            )
+            fraction = Formula(f"=IF(D{r}>0,MIN(1,C{r}/D{r}),0)")
+            values: list[Any] = [neutralise(county), text, earned, entry.points_available, fraction]
+            looks: list[CellFormat | None] = [_TOP, _TOP_WRAP, _POINTS, _POINTS, _FRACTION]
+            notes = _unpreviewed(rows, county, area_id, targets)
+            if stakes is not None:
+                cells = stakes.cells.get((county, area_id), ())
+                payable = [amount for amount, forfeited in cells if not forfeited and amount > 0]
+                forfeited = sum((amount for amount, lost in cells if lost), Decimal(0))
+                values += [sum(payable, Decimal(0)), Formula(_earned_formula(payable, r))]
+                looks += [_MONEY, _MONEY]
+                if forfeited > 0:
+                    notes.append(f"${forfeited:,.2f} forfeited (no Community Supports offered): not payable")
+            values.append("; ".join(notes))
+            looks.append(_TOP_WRAP)
+            table.append((tuple(values), tuple(looks)))
+            heights[r - 1] = max(_height(str(values[1]), widths[1]), _height(values[-1], widths[-1]))
+    end = len(table)
+    if stakes is not None:
+        table.append(
+            (
+                ("Total", "", None, None, None, Formula(f"=SUM(F{first}:F{end})"), Formula(f"=SUM(G{first}:G{end})")),
+                (_LABEL, None, None, None, None, _MONEY_TOTAL, _MONEY_TOTAL),
+            )
+        )
+    table.append(((), None))
+    blank = (
+        f'=SUMPRODUCT(({column("Mandatory")}="Yes")*(LEN(TRIM({column("Response")}))=0))'
+        if any(r.measure.mandatory for r in rows)
+        else "=0"
+    )
+    table.append(
+        (
+            ("Mandatory answers still blank", "", Formula(blank)),
+            (_LABEL, None, _POINTS),
+        )
+    )
+    table.append(
+        (
+            (
+                f"Blank mandatory Responses are shaded red on the {RESPONSES_SHEET} sheet until they are answered; "
+                "a mandatory measure left blank earns no points and makes the plan ineligible for the pool.",
+            ),
+            (_TOP_WRAP,),
+        )
+    )
+    heights[len(table) - 1] = _height(str(table[-1][0][0]), sum(widths))
+    return SheetModel(
+        SUMMARY_SHEET,
+        rows=table,
+        widths=tuple(widths),
+        heights=heights,
+        freeze=(header, 2),
+        repeat_rows=(header - 1, header - 1),
+        landscape=True,
+        protection=_LOCKED,
+        merged=[(i, 0, i, len(names) - 1) for i in (*range(len(title_rows)), len(table) - 1)],
+    )
+
+
+def _quoted(text: str) -> str:
+    """Text inside a formula's double quotes."""
+    return text.replace('"', '""')
+
+
+def _unpreviewed(rows: Sequence[_Row], county: str, area: int, targets: Mapping[tuple[str, str], Decimal]) -> list[str]:
+    """Why some of an area's rows are not in the live subtotal (their Points cell is empty)."""
+    missing = [
+        r
+        for r in rows
+        if r.measure.priority_area == area
+        and r.county in (county, PLAN_LEVEL)
+        and points_formula(
+            r.measure, 2, target_known=not r.measure.needs_target or (r.measure.id, r.county) in targets
+        )
+        is None
+    ]
+    if not missing:
+        return []
+    ids = ", ".join(sorted({r.measure.id for r in missing}, key=_id_key))
+    return [f"not in the preview (target or baseline not known here; the scorer counts them): {ids}"]
+
+
+def _id_key(measure_id: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in measure_id.split("."))
+
+
+def _earned_formula(amounts: Sequence[Decimal], row: int) -> str:
+    """Σ over the payments of (cents × min(earned, available) ÷ available), each rounded half to
+    even to the cent, as :func:`ipp_calc.core.scoring.add_dollars` rounds (``round_cents``).
+
+    The quotient is first rounded to 6 decimals so that an exact half cent, which binary floating
+    point may show as 0.4999999…, is seen as one (a true quotient is never that close to a half
+    cent otherwise: its denominator is the points available)."""
+    if not amounts:
+        return "=0"
+    terms = []
+    for amount in amounts:
+        cents = int(amount * 100)
+        q = f"ROUND({cents}*MIN(C{row},D{row})/D{row},6)"
+        terms.append(f"IF(MOD({q},1)=0.5,INT({q})+MOD(INT({q}),2),ROUND({q},0))")
+    return f"=IF(D{row}>0,({'+'.join(terms)})/100,0)"
 
 
 def _prefill(
@@ -624,9 +882,10 @@ def _cell_value(value: AnswerValue) -> Any:
     return value
 
 
-def _area_text(measure: Measure, areas: Mapping[int, str]) -> str:
-    name = areas.get(measure.priority_area)
-    return f"{measure.priority_area}: {name}" if name else str(measure.priority_area)
+def area_text(area: int, areas: Mapping[int, str]) -> str:
+    """A priority area as the Responses sheet names it (``1: Delivery System Infrastructure``)."""
+    name = areas.get(area)
+    return f"{area}: {name}" if name else str(area)
 
 
 def _kind_text(measure: Measure) -> str:

@@ -2,7 +2,7 @@
 
 Why XlsxWriter (issue 18, measured in ``bench/``): it writes the report and the template with
 everything they need (number formats, fills, locking and sheet protection, drop-downs, frozen
-panes, filters, print titles and fit-to-width, a stacked bar chart), it is mature, pure Python and
+panes, filters, conditional formats, print titles and fit-to-width, a stacked bar chart), it is mature, pure Python and
 has no dependencies, and it writes the statewide report in 0.36–0.47× of openpyxl's write-only
 time (figures in bench/README.md). openpyxl stays for reading (the fallback reader, the tests).
 
@@ -31,7 +31,15 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 
-from ipp_calc.io.sheetmodel import BarChart, CellFormat, Formula, SheetModel, Validation, WorkbookModel
+from ipp_calc.io.sheetmodel import (
+    BarChart,
+    CellFormat,
+    ConditionalFormat,
+    Formula,
+    SheetModel,
+    Validation,
+    WorkbookModel,
+)
 
 _CM_TO_PIXELS = 96 / 2.54
 
@@ -140,6 +148,8 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
         ws.autofilter(sheet.auto_filter)
     for validation in sheet.validations:
         _validate(ws, validation)
+    for rule in sheet.conditional_formats:
+        _conditional(ws, rule, formats)
     for chart in sheet.charts:
         _chart(ws, sheet.title, chart, formats.workbook)
     for ref, text in sorted(sheet.comments.items()):
@@ -164,6 +174,7 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
 def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
     write_string, write_number = ws.write_string, ws.write_number
     heights = sheet.heights
+    merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in sheet.merged}
     for r, (values, row_formats) in enumerate(sheet.rows):
         height = heights.get(r)
         if height is not None:
@@ -171,6 +182,9 @@ def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
         looks = formats.row(row_formats, len(values))
         for c, value in enumerate(values):
             look = looks[c]
+            if merged and (r, c) in merged:
+                # XlsxWriter's way: merge with a blank, then write the first cell with its own type.
+                ws.merge_range(r, c, *merged[(r, c)], "", look)
             kind = value.__class__
             if kind is str:
                 if value:
@@ -208,6 +222,24 @@ def _validate(ws: Any, validation: Validation) -> None:
     else:
         options.update(validate="decimal", criteria=">=", value=validation.minimum or 0)
     ws.data_validation(validation.cells[0], options)
+
+
+def _conditional(ws: Any, rule: ConditionalFormat, formats: _Formats) -> None:
+    look = rule.look
+    properties: dict[str, Any] = {}
+    if look.bold:
+        properties["bold"] = True
+    if look.colour is not None:
+        properties["font_color"] = f"#{look.colour}"
+    if look.fill is not None:
+        properties["bg_color"] = f"#{look.fill}"  # a conditional format's fill is its background colour
+    options: dict[str, Any] = {
+        "type": "formula",
+        "criteria": rule.formula,
+        "format": formats.workbook.add_format(properties),
+        "multi_range": " ".join(rule.cells),
+    }
+    ws.conditional_format(rule.cells[0], options)
 
 
 def _chart(ws: Any, title: str, model: BarChart, workbook: Any) -> None:
