@@ -447,3 +447,147 @@ def test_the_template_looks_the_same_written_by_xlsxwriter_and_by_the_openpyxl_r
     with reference.open("wb") as stream:
         render(model, stream)
     assert differences(describe(reference), describe(ours)) == []
+
+
+# --------------------------------------------------------------------------- what a person sees (issue 16)
+
+
+def test_a_blank_mandatory_response_is_shaded_red_until_it_is_answered(tmp_path: Path) -> None:
+    """One conditional format over the Response cells of the mandatory rows only: red while the
+    cell is blank (or only spaces, which the reader also reads as blank), gone once answered."""
+    ws = responses(blank_template(tmp_path))
+    row = rows_by_key(ws)
+    mandatory = {number for number in range(2, ws.max_row + 1) if ws[f"I{number}"].value == "Yes"}
+    [block] = list(ws.conditional_formatting)
+    [rule] = block.rules
+    shaded = {cell for r in block.sqref.ranges for cell in _cells(str(r))}
+    assert shaded == {f"C{n}" for n in mandatory}
+    assert (rule.type, rule.formula) == ("expression", ["LEN(TRIM(C2))=0"])  # C2: 1.1 (All), the first row
+    assert row[("1.1", "All")] == 2 and 2 in mandatory
+    assert row[("1.3", "Alameda")] not in mandatory  # optional: never red
+    assert rule.dxf.fill.bgColor.rgb.endswith("FFC7CE")
+
+
+def test_every_sheet_prints_one_page_wide_and_the_tables_repeat_their_header_row(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(blank_template(tmp_path))
+    assert wb.sheetnames == ["Cover", "Instructions", "Responses", "Summary"]
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        # 1 page wide (1 is the default, which XlsxWriter leaves out), as many tall as it takes
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title
+    assert wb["Responses"].page_setup.orientation == wb["Summary"].page_setup.orientation == "landscape"
+    assert wb["Responses"].print_title_rows == "$1:$1"
+    assert wb["Summary"].print_title_rows == "$5:$5"  # title, two lines of explanation, a blank row, the header
+    assert wb["Summary"].freeze_panes == "C6"
+
+
+def test_rows_are_tall_enough_for_their_wrapped_text(tmp_path: Path) -> None:
+    ws = responses(blank_template(tmp_path))
+    row = rows_by_key(ws)
+    hint = ws[f"D{row[('1.3', 'Alameda')]}"].value
+    assert len(hint) == 174  # Answer with, 34 wide: about 39 characters a line (34 × 1.15): 4.5, so 5 lines
+    assert ws.row_dimensions[row[("1.3", "Alameda")]].height == 75  # 5 lines × 15 points
+    # 1.1: "Yes or No", and its Measure (42 wide) fits on 2 lines: 57 characters ÷ 48 a line
+    assert ws.row_dimensions[row[("1.1", "All")]].height == 30
+
+
+def test_the_summary_adds_up_the_points_of_each_county_and_area_with_live_formulas(tmp_path: Path) -> None:
+    """RULES.md section 4: per county and area, the county's rows and the plan-level (All) rows,
+    over the area's points_available (100 for every area of PY1 submission 2), at most 1."""
+    ws = openpyxl.load_workbook(blank_template(tmp_path))["Summary"]
+    assert [c.value for c in ws[5]] == ["County", "Priority area", "Points earned", "Points available", "Fraction", "Note"]
+    table = [[c.value for c in r] for r in ws.iter_rows(min_row=6, max_row=13)]
+    assert [(r[0], r[1][:2]) for r in table] == [
+        (county, f"{area}:") for county in ("Alameda", "Fresno") for area in (1, 2, 3, 4)
+    ]
+    assert all(r[3] == 100 for r in table)
+    last = 37  # 36 rows (test_the_same_counties_in_another_case_or_order_give_the_same_rows) under the header
+    assert table[4][2] == (
+        f'=SUMPRODUCT((Responses!$F$2:$F${last}="1: Delivery System Infrastructure")'
+        f'*((Responses!$B$2:$B${last}="Fresno")+(Responses!$B$2:$B${last}="All")),Responses!$K$2:$K${last})'
+    )
+    assert table[4][4] == "=IF(D10>0,MIN(1,C10/D10),0)"
+    # No target known: the target rows of area 1 have no Points preview, and the row says which.
+    assert table[0][5] == "no preview for 1.2, 1.3, 1.4 (the target or baseline is not in this workbook)"
+    assert ws["A15"].value == "Mandatory answers still blank"
+    assert ws["C15"].value == (
+        f'=SUMPRODUCT((Responses!$I$2:$I${last}="Yes")*(LEN(TRIM(Responses!$C$2:$C${last}))=0))'
+    )
+    assert "points only" in ws["A3"].value.lower()
+    assert ws.protection.sheet is True
+
+
+def test_with_the_data_folders_allocation_the_summary_shows_the_dollars_at_stake(
+    run_cli: Any, worked_example: Any, tmp_path: Path
+) -> None:
+    """RULES.md's worked example: A-Alameda's Payment 1 is $138.33, split 20/20/60/0 into
+    **$27.67, $27.66, $83.00** and $0; A-Fresno's $40.00 into $8.00, $8.00, $24.00, $0.
+    Submission 1 pays Payment 1."""
+    out = tmp_path / "t.xlsx"
+    argv = ["template", "-y", "1", "-s", "1", "--mcp", "A", "--data", worked_example.data]
+    code, _, err = run_cli([*argv, "--measures", worked_example.measures, "-o", out])
+    assert code == 0, err
+    ws = openpyxl.load_workbook(out)["Summary"]
+    assert [c.value for c in ws[5]][5:] == ["At stake", "Earned (preview)", "Note"]
+    stakes = [(r[0].value, r[1].value[:2], r[5].value) for r in ws.iter_rows(min_row=6, max_row=13)]
+    assert stakes == [
+        ("Alameda", "1:", 27.67),
+        ("Alameda", "2:", 27.66),
+        ("Alameda", "3:", 83),
+        ("Alameda", "4:", 0),
+        ("Fresno", "1:", 8),
+        ("Fresno", "2:", 8),
+        ("Fresno", "3:", 24),
+        ("Fresno", "4:", 0),
+    ]
+    assert (ws["A14"].value, ws["F14"].value, ws["G14"].value) == ("Total", "=SUM(F6:F13)", "=SUM(G6:G13)")
+    # 2767 cents × min(points, available) ÷ available, half to even: an exact half cent goes to the even cent.
+    q = "ROUND(2767*MIN(C6,D6)/D6,6)"
+    assert ws["G6"].value == f"=IF(D6>0,(IF(MOD({q},1)=0.5,INT({q})+MOD(INT({q}),2),ROUND({q},0)))/100,0)"
+    assert ws["G9"].value == "=0"  # nothing at stake
+    assert "Payment 1 (from the data folder's plans.csv and elections.yaml)" in ws["A3"].value
+    assert "authoritative" in ws["A3"].value
+
+
+def test_with_the_plans_own_allocation_a_forfeited_area_is_not_at_stake_and_says_why(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """Alameda $1,000.10 → Payment 2 $500.05 (50 %); no Community Supports and the flexible 30 % in
+    area 1 → shares 50/20/30/0: 25,002.5 / 10,001 / 15,001.5 cents → floors 25,002 / 10,001 /
+    15,001, one cent short, to the tied remainders' lower area key, 1: $250.03 / $100.01 / $150.01."""
+    allocation = tmp_path / "mine.csv"
+    allocation.write_text("county,amount\nAlameda,1000.10\n", encoding="utf-8")
+    elections = tmp_path / "mine.yaml"
+    elections.write_text('alpha:\n  flexible: {1: "0.30"}\n  community_supports: []\n', encoding="utf-8")
+    out = tmp_path / "t.xlsx"
+    argv = ["template", "-y", "1", "-s", "2", "--mcp", "alpha", "--counties", "Alameda", "-o", out]
+    code, _, err = run_cli([*argv, "--allocation", allocation, "--elections", elections])
+    assert code == 0, err
+    ws = openpyxl.load_workbook(out)["Summary"]
+    rows = [(r[1].value[:2], r[5].value, r[7].value) for r in ws.iter_rows(min_row=6, max_row=9)]
+    assert rows == [
+        ("1:", 250.03, "no preview for 1.2, 1.3, 1.4 (the target or baseline is not in this workbook)"),
+        ("2:", 100.01, "no preview for 2.1, 2.2, 2.3, 2.4 (the target or baseline is not in this workbook)"),
+        (
+            "3:",
+            0,
+            "no preview for 3.1, 3.3, 3.5 (the target or baseline is not in this workbook); "
+            "$150.01 forfeited (no Community Supports offered): not payable",
+        ),
+        ("4:", 0, None),
+    ]
+    assert "from mine.csv and mine.yaml" in ws["A3"].value
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--allocation", "a.csv"], "give --allocation and --elections together"),
+        (["--elections", "e.yaml"], "give --allocation and --elections together"),
+    ],
+)
+def test_the_plans_own_allocation_needs_both_files(run_cli: Any, tmp_path: Path, extra: list[str], words: str) -> None:
+    argv = ["template", "-y", "1", "-s", "2", "--mcp", "alpha", "--counties", "Alameda", "-o", tmp_path / "t.xlsx"]
+    code, _, err = run_cli([*argv, *extra])
+    assert code == 2 and words in err
+    assert not (tmp_path / "t.xlsx").exists()

@@ -803,7 +803,7 @@ def _unpreviewed(rows: Sequence[_Row], county: str, area: int, targets: Mapping[
     if not missing:
         return []
     ids = ", ".join(sorted({r.measure.id for r in missing}, key=_id_key))
-    return [f"not in the preview (target or baseline not known here; the scorer counts them): {ids}"]
+    return [f"no preview for {ids} (the target or baseline is not in this workbook)"]
 
 
 def _id_key(measure_id: str) -> tuple[tuple[int, int | str], ...]:
