@@ -4,9 +4,9 @@ Why: ``ipp`` writes its workbooks with XlsxWriter (src/ipp_calc/io/xlsx.py), whi
 openpyxl's writer for speed (issue 18). This module renders the same
 :class:`~ipp_calc.io.sheetmodel.WorkbookModel` the way the openpyxl code it replaced did (fonts,
 fills, alignment, locking, number formats, widths, heights, frozen panes, filters, print titles,
-fit-to-width, protection, drop-downs, conditional formats, merged cells, the stacked bar chart), so a test can read both files back
-and require that they look the same (tests/xlsx_fingerprint.py). A sheet added to a view later is
-covered without a new golden file.
+fit-to-width, protection, drop-downs, conditional formats, merged cells, the stacked bar chart), so
+a test can read both files back and require that they look the same (tests/xlsx_fingerprint.py).
+A sheet added to a view later is covered without a new golden file.
 """
 
 from __future__ import annotations

@@ -252,3 +252,38 @@ def test_an_error_value_saved_by_libreoffice_is_refused_by_both_readers(run_cli:
     assert code == 2
     found = sorted((e["code"], e["message"].split(" holds ")[1].split(";")[0]) for e in error_of(document))
     assert found == [("cell-error", "the error value #DIV/0!"), ("cell-error", "the error value #N/A")]
+
+
+# --------------------------------------------------------------------------- workbooks of the earlier template
+
+#: The committed LibreOffice fixtures as the template was before issue 16 moved Response from
+#: column G to column C (and Notes, Target, Points after it): a plan may file a workbook made then.
+OLDER = {
+    "filled": FIXTURES / "older-template-libreoffice-filled.xlsx",
+    "errors": FIXTURES / "older-template-libreoffice-errors.xlsx",
+}
+
+
+def test_a_workbook_of_the_earlier_column_order_scores_as_the_same_answers_in_todays(
+    run_cli: RunCli, reader: str
+) -> None:
+    """The reader finds columns by header: the same answers, Response in G or in C, score the same."""
+    header = [c.value for c in openpyxl.load_workbook(OLDER["filled"])["Responses"][1]]
+    assert header.index("Response") == 6  # column G
+    code_old, old, err = score(run_cli, OLDER["filled"])
+    code_new, new, _ = score(run_cli, FIXTURES / "libreoffice-filled.xlsx")
+    assert code_old == code_new == 0, err
+    assert old["measures"] == new["measures"] and old["areas"] == new["areas"]
+
+
+def test_an_error_in_a_workbook_of_the_earlier_column_order_names_its_own_cell(run_cli: RunCli, reader: str) -> None:
+    """2.1 (Fresno) is row 11 in both: the earlier template's Response cell is G11, today's C11."""
+    found = []
+    for path in (OLDER["errors"], FIXTURES / "libreoffice-errors.xlsx"):
+        code, document, _ = score(run_cli, path)
+        assert code == 2
+        found.append(sorted((e["code"], e["cell"]) for e in error_of(document)))
+    assert found == [
+        [("cell-error", "G11"), ("cell-error", "G13")],
+        [("cell-error", "C11"), ("cell-error", "C13")],
+    ]

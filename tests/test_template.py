@@ -495,7 +495,14 @@ def test_the_summary_adds_up_the_points_of_each_county_and_area_with_live_formul
     """RULES.md section 4: per county and area, the county's rows and the plan-level (All) rows,
     over the area's points_available (100 for every area of PY1 submission 2), at most 1."""
     ws = openpyxl.load_workbook(blank_template(tmp_path))["Summary"]
-    assert [c.value for c in ws[5]] == ["County", "Priority area", "Points earned", "Points available", "Fraction", "Note"]
+    assert [c.value for c in ws[5]] == [
+        "County",
+        "Priority area",
+        "Points earned",
+        "Points available",
+        "Fraction",
+        "Note",
+    ]
     table = [[c.value for c in r] for r in ws.iter_rows(min_row=6, max_row=13)]
     assert [(r[0], r[1][:2]) for r in table] == [
         (county, f"{area}:") for county in ("Alameda", "Fresno") for area in (1, 2, 3, 4)
@@ -510,9 +517,7 @@ def test_the_summary_adds_up_the_points_of_each_county_and_area_with_live_formul
     # No target known: the target rows of area 1 have no Points preview, and the row says which.
     assert table[0][5] == "no preview for 1.2, 1.3, 1.4 (the target or baseline is not in this workbook)"
     assert ws["A15"].value == "Mandatory answers still blank"
-    assert ws["C15"].value == (
-        f'=SUMPRODUCT((Responses!$I$2:$I${last}="Yes")*(LEN(TRIM(Responses!$C$2:$C${last}))=0))'
-    )
+    assert ws["C15"].value == (f'=SUMPRODUCT((Responses!$I$2:$I${last}="Yes")*(LEN(TRIM(Responses!$C$2:$C${last}))=0))')
     assert "points only" in ws["A3"].value.lower()
     assert ws.protection.sheet is True
 

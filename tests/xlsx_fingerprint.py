@@ -4,9 +4,9 @@ Why: the report and the template moved from openpyxl's writer to XlsxWriter (iss
 promise that nothing a user sees changes. :func:`describe` turns a written workbook into a JSON-able
 dictionary of everything that promise covers (sheet order and the active sheet; every cell's value
 or formula and its look: number format, bold, size, colour, fill, alignment, wrapping, locking;
-frozen panes, filters, print titles and page set-up; sheet protection; data validations; conditional formats; merged cells; column
-widths and row heights; charts) so that two writers' outputs can be compared field by field, and a
-difference names the sheet, the cell and the field.
+frozen panes, filters, print titles and page set-up; sheet protection; data validations; conditional
+formats; merged cells; column widths and row heights; charts) so that two writers' outputs can be
+compared field by field, and a difference names the sheet, the cell and the field.
 
 Two things are normalised because they differ in spelling only: a sheet name in a chart reference is
 unquoted (``'Summary'!$A$5`` and ``Summary!$A$5`` are the same range), and column widths are

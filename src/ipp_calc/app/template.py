@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set, unknown_mcp
 from ipp_calc.app.outcome import Document, Outcome
 from ipp_calc.core.prepopulate import Prepopulation
 from ipp_calc.errors import Finding, InputError
+
+if TYPE_CHECKING:
+    from ipp_calc.core.models import MeasureSet
+    from ipp_calc.io.data import DataFolder
+    from ipp_calc.io.template import Stakes
 
 
 def _counties(text: str) -> list[str]:
@@ -38,6 +45,73 @@ def _check_output(output: Path, inputs: list[Path], data: Path | None, force: bo
         refuse_existing(output)
 
 
+def _from_data_folder(
+    data: Path, ms: MeasureSet, submission: int, mcp: str, counties: str | None
+) -> tuple[list[str], dict[tuple[str, str], Decimal], Stakes | None, list[str]]:
+    """The plan's counties (plans.csv; ``--counties`` must agree), its targets, its dollars at
+    stake, and the folder's notes."""
+    from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.year_loader import measure_ids
+
+    folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
+    notes = [n.line_text() for n in folder.notes]
+    if mcp not in folder.mcps:
+        raise unknown_mcp(mcp, data)
+    county_list = folder.counties(mcp)
+    if counties is not None:
+        given = sorted(c.strip() for c in counties.split(",") if c.strip())
+        if given != county_list:
+            raise InputError(
+                Finding("usage", f"--counties {', '.join(given)} disagrees with plans.csv ({', '.join(county_list)})")
+            )
+    targets = {(t.measure, t.county): t.target for t in folder.targets or () if t.mcp == mcp}
+    return county_list, targets, _folder_stakes(folder, ms, submission, mcp, county_list, notes), notes
+
+
+def _folder_stakes(
+    folder: DataFolder, ms: MeasureSet, submission: int, mcp: str, counties: list[str], notes: list[str]
+) -> Stakes | None:
+    """The plan's dollars at stake from the data folder, allocated as ``ipp score --data`` does; None
+    without an elections.yaml, or (with a note) when the folder cannot allocate: the template is
+    still useful with points only."""
+    from ipp_calc.core.allocation import allocate
+    from ipp_calc.io.template import stakes_from
+
+    if not folder.elections:
+        return None
+    try:
+        allocation = allocate(ms.program, folder.plans, folder.elections, folder.table)
+    except InputError as exc:
+        notes.append(f"the Summary sheet shows points only: the data folder cannot allocate ({exc.summary_line()})")
+        return None
+    made = "allocation.csv" if folder.table is not None else "plans.csv"
+    return stakes_from(allocation, ms, submission, mcp, counties, f"from the data folder's {made} and elections.yaml")
+
+
+def _plan_files(allocation: Path | None, elections: Path | None, data: Path | None) -> tuple[Path, Path] | None:
+    """``--allocation`` and ``--elections``, given together and without ``--data`` (as for ``ipp score``)."""
+    if allocation is None and elections is None:
+        return None
+    if allocation is None or elections is None or data is not None:
+        raise InputError(
+            Finding("usage", "give --allocation and --elections together (the plan's own files), or --data, not both")
+        )
+    return allocation, elections
+
+
+def _plan_stakes(
+    allocation_file: Path, elections_file: Path, ms: MeasureSet, submission: int, mcp: str, counties: list[str]
+) -> Stakes:
+    """The plan's dollars at stake from its own allocation and elections, as ``ipp score`` reads them."""
+    from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
+    from ipp_calc.io.template import stakes_from
+
+    table, _ = read_plan_allocation(allocation_file, mcp, counties)
+    election, _ = read_plan_elections(elections_file, ms.program, mcp)
+    own = plan_allocation(ms.program, mcp, table, election)
+    return stakes_from(own, ms, submission, mcp, counties, f"from {allocation_file.name} and {elections_file.name}")
+
+
 def template(
     year: int,
     submission: int,
@@ -57,9 +131,7 @@ def template(
     Its Summary sheet shows the dollars at stake per county and area when the allocation is known:
     from the data folder (with an ``elections.yaml``), as ``ipp score --data`` prices a workbook,
     or from the plan's own ``--allocation`` and ``--elections``, as ``ipp score`` does with them."""
-    from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.template import Stakes, stakes_from, write_template
-    from ipp_calc.io.year_loader import measure_ids
+    from ipp_calc.io.template import write_template
 
     ms = load_measure_set(measures, year)
     if ms.submission(submission) is None:
@@ -67,58 +139,23 @@ def template(
         raise InputError(Finding("usage", f"PY{year} has no submission {submission} (it has {have})"))
     if mcp is None:
         raise InputError(Finding("usage", "--mcp is required: the template is for one MCP"))
-    plan_side = allocation_file is not None or elections_file is not None
-    if plan_side and (allocation_file is None or elections_file is None or data is not None):
-        raise InputError(
-            Finding("usage", "give --allocation and --elections together (the plan's own files), or --data, not both")
-        )
+    own_files = _plan_files(allocation_file, elections_file, data)
     targets = None
     inputs: list[Path] = []
     folder_notes: list[str] = []
     stakes: Stakes | None = None
     if data is not None:
-        folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
-        folder_notes = [n.line_text() for n in folder.notes]
+        county_list, targets, stakes, folder_notes = _from_data_folder(data, ms, submission, mcp, counties)
         inputs = data_inputs(data)
-        if mcp not in folder.mcps:
-            raise unknown_mcp(mcp, data)
-        county_list = folder.counties(mcp)
-        if counties is not None:
-            given = sorted(c.strip() for c in counties.split(",") if c.strip())
-            if given != county_list:
-                raise InputError(
-                    Finding(
-                        "usage", f"--counties {', '.join(given)} disagrees with plans.csv ({', '.join(county_list)})"
-                    )
-                )
-        targets = {(t.measure, t.county): t.target for t in folder.targets or () if t.mcp == mcp}
-        if folder.elections:
-            from ipp_calc.core.allocation import allocate
-
-            try:
-                allocation = allocate(ms.program, folder.plans, folder.elections, folder.table)
-            except InputError as exc:  # the template is still useful: points only, and why
-                folder_notes.append(f"the Summary sheet shows points only: the data folder cannot allocate ({exc.summary_line()})")
-            else:
-                made = "allocation.csv" if folder.table is not None else "plans.csv"
-                source = f"from the data folder's {made} and elections.yaml"
-                stakes = stakes_from(allocation, ms, submission, mcp, county_list, source)
     elif counties is None:
         raise InputError(Finding("usage", 'give --counties "A,B" or --data DIR to say where the MCP operates'))
     else:
         county_list = _counties(counties)
         if not county_list:
             raise InputError(Finding("usage", "--counties names no county"))
-    if allocation_file is not None and elections_file is not None:
-        from ipp_calc.io.planside import plan_allocation, read_plan_allocation, read_plan_elections
-
-        table, _ = read_plan_allocation(allocation_file, mcp, county_list)
-        election, _ = read_plan_elections(elections_file, ms.program, mcp)
-        own = plan_allocation(ms.program, mcp, table, election)
-        stakes = stakes_from(
-            own, ms, submission, mcp, county_list, f"from {allocation_file.name} and {elections_file.name}"
-        )
-        inputs += [allocation_file, elections_file]
+    if own_files is not None:
+        stakes = _plan_stakes(*own_files, ms, submission, mcp, county_list)
+        inputs += [*own_files]
     prepopulation = None
     if previous is not None:
         from ipp_calc.io.earlier import read_prepopulation
@@ -138,7 +175,13 @@ def template(
     )
     lines = [
         f"wrote {output}: {mcp}, PY{year} submission {submission}, {len(county_list)} count"
-        f"{'y' if len(county_list) == 1 else 'ies'}"
+        f"{'y' if len(county_list) == 1 else 'ies'}",
+        "Summary sheet: live points per county and priority area"
+        + (
+            f", and the dollars at stake {stakes.source}"
+            if stakes is not None
+            else " (no allocation known: no dollars)"
+        ),
     ]
     notes = illustrative_notes(ms) + folder_notes
     if prepopulation is not None:

@@ -185,8 +185,8 @@ def write_template(
     the measure set declares), written into blue cells with a comment naming the source, and named
     on the Cover. ``stakes`` (:func:`stakes_from`): the plan's allocation for the payments this
     submission pays, so that the Summary sheet shows the dollars at stake and earned per county and
-    area; without it the Summary shows points only. Raises :class:`InputError` (``usage``) for an unknown submission, a missing MCP id
-    or an unusable county name.
+    area; without it the Summary shows points only. Raises :class:`InputError` (``usage``) for an
+    unknown submission, a missing MCP id or an unusable county name.
     """
     workbook, result = build_template(
         ms,
@@ -795,9 +795,7 @@ def _unpreviewed(rows: Sequence[_Row], county: str, area: int, targets: Mapping[
         for r in rows
         if r.measure.priority_area == area
         and r.county in (county, PLAN_LEVEL)
-        and points_formula(
-            r.measure, 2, target_known=not r.measure.needs_target or (r.measure.id, r.county) in targets
-        )
+        and points_formula(r.measure, 2, target_known=not r.measure.needs_target or (r.measure.id, r.county) in targets)
         is None
     ]
     if not missing:
