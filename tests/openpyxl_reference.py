@@ -28,8 +28,10 @@ def _style(cell: Any, look: CellFormat) -> None:
         cell.font = Font(name="Calibri", size=look.size or 11, bold=look.bold, color=look.colour)
     if look.fill is not None:
         cell.fill = PatternFill("solid", fgColor=look.fill)
-    if look.align or look.valign or look.wrap:
-        cell.alignment = Alignment(horizontal=look.align, vertical=look.valign, wrap_text=look.wrap or None)
+    if look.align or look.valign or look.wrap or look.indent:
+        cell.alignment = Alignment(
+            horizontal=look.align, vertical=look.valign, wrap_text=look.wrap or None, indent=look.indent
+        )
     if look.number_format is not None:
         cell.number_format = look.number_format
     if look.unlocked:

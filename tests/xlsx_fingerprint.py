@@ -88,6 +88,8 @@ def _look(cell: Any) -> dict[str, Any]:
         look["valign"] = "center" if align.vertical == "center" else align.vertical
     if align.wrap_text:
         look["wrap"] = True
+    if align.indent:
+        look["indent"] = int(align.indent)
     if cell.protection.locked is False:
         look["unlocked"] = True
     return look

@@ -39,6 +39,7 @@ class CellFormat:
     align: Literal["left", "center", "right"] | None = None
     valign: Literal["top", "center"] | None = None
     wrap: bool = False
+    indent: int = 0  # levels of indentation from the cell's left edge (text beside right-aligned numbers)
     number_format: str | None = None
     unlocked: bool = False
 

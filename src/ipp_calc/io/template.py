@@ -96,8 +96,10 @@ _TOP = CellFormat(valign="top")
 _LEFT_TOP_WRAP = CellFormat(align="left", valign="top", wrap=True)
 _LABEL = CellFormat(bold=True, valign="top")
 _BOLD_TOP_WRAP = CellFormat(bold=True, valign="top", wrap=True)
-#: Response and Notes: shaded yellow and the only cells of the sheet a user can edit.
+#: Response and Notes: shaded yellow and the only cells of the sheet a user can edit. A Response is
+#: centred, so that a number (right) never runs into the text of Answer with beside it.
 _EDITABLE = CellFormat(fill="FFF2CC", unlocked=True)
+_RESPONSE = CellFormat(align="center")
 #: A value carried from the plan's earlier workbook: blue, with a comment naming the source.
 PREFILLED_FILL = "DDEBF7"
 _PREFILLED = CellFormat(fill=PREFILLED_FILL, unlocked=True)
@@ -113,9 +115,10 @@ MISSING_LOOK = CellFormat(fill=MISSING_FILL, colour="9C0006")
 #: The Summary sheet's figures.
 _TITLE = CellFormat(bold=True, size=13, valign="top")
 _POINTS = CellFormat(valign="top")  # General: 12.5 as 12.5, 100 as 100
-_FRACTION = CellFormat(valign="top", number_format="0.0%")
+_FRACTION = CellFormat(align="center", valign="top", number_format="0.0%")
 _MONEY = CellFormat(valign="top", number_format='"$"#,##0.00')
 _MONEY_TOTAL = CellFormat(bold=True, valign="top", number_format='"$"#,##0.00')
+_NOTE = CellFormat(align="left", valign="top", wrap=True, indent=1)  # clear of the dollars beside it
 #: Text-only sheets (Cover, Instructions): locked, with nothing left to allow.
 _LOCKED = Protection()
 #: Allowed on the locked Responses sheet: filtering, and resizing columns and rows to read long text.
@@ -559,7 +562,9 @@ def _responses_sheet(
         protection=_RESPONSES_PROTECTION,
     )
     looks = tuple(
-        (_TOP_WRAP if name in _WRAPPED else _TOP).plus(_EDITABLE if name in ("Response", "Notes") else CellFormat())
+        (_TOP_WRAP if name in _WRAPPED else _TOP)
+        .plus(_EDITABLE if name in ("Response", "Notes") else CellFormat())
+        .plus(_RESPONSE if name == "Response" else CellFormat())
         for name in columns
     )
     validations = _Validations()
@@ -737,7 +742,7 @@ def _summary_sheet(
                 if forfeited > 0:
                     notes.append(f"${forfeited:,.2f} forfeited (no Community Supports offered): not payable")
             values.append("; ".join(notes))
-            looks.append(_TOP_WRAP)
+            looks.append(_NOTE)
             table.append((tuple(values), tuple(looks)))
             heights[r - 1] = max(_height(str(values[1]), widths[1]), _height(values[-1], widths[-1]))
     end = len(table)

@@ -121,6 +121,8 @@ def _properties(cell_format: CellFormat) -> dict[str, Any]:
         out["valign"] = "vcenter" if cell_format.valign == "center" else cell_format.valign
     if cell_format.wrap:
         out["text_wrap"] = True
+    if cell_format.indent:
+        out["indent"] = cell_format.indent
     if cell_format.number_format is not None:
         out["num_format"] = cell_format.number_format
     if cell_format.unlocked:
