@@ -194,12 +194,12 @@ def test_the_template_shows_the_baseline_and_what_to_reach_and_scoring_reads_it_
     assert code == 0, err
     ws = openpyxl.load_workbook(path)["Responses"]
     header = [c.value for c in ws[1]]
-    assert header[-1] == "Baseline" and header[6] == "Response"  # added at the end: no column moves
+    assert header[-1] == "Baseline" and header[2] == "Response"  # added at the end: no column moves
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "4.3")
     # heron-creek-care reported 14 visits per 1,000 for 4.3 in Submission 3; lower is better, 5 %:
     # 14 × (1 − 0.05) = 13.3, so the plan must reach at most 13.3
     assert row[-1] == 14
-    assert "baseline 14: reach at most 13.3" in row[10]
+    assert "baseline 14: reach at most 13.3" in row[3]  # Answer with, beside Response
     # Scored without a data folder, the workbook's Baseline is used: (14 − 13) / 14 = 7.14 % ≥ 5 %
     fill(path, {("4.3", "Contra Costa"): 13})
     code, out, err = run_cli(["score", path, "-f", "json"], cwd=tmp_path)
