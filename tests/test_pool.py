@@ -228,6 +228,27 @@ def test_what_no_plan_has_room_for_is_retained() -> None:
     balanced(result)
 
 
+def test_the_limit_is_program_yamls_incentive_limit_so_a_six_percent_limit_leaves_room() -> None:
+    # incentive_limit.share_of_capitation "0.06": A's capitation 6,000.00 → 6% = 360.00; earned
+    # 330.00 → room 30.00 (at 5% it had none: the test below). Round 1: A 140.00 > 30.00 → A 30.00
+    # and leaves; round 2: 210.00 − 30.00 = 180.00, all to C. No breach: 330.00 ≤ 360.00.
+    from ipp_calc.core.models import IncentiveLimit
+
+    six = program(funding="800.00").model_copy(
+        update={"incentive_limit": IncentiveLimit(share_of_capitation=D("0.06"))}
+    )
+    result = base(ms=measure_set(six), capitation={"A": "6000.00"})
+    a_pool = result.pool.plan("A")
+    assert a_pool is not None and a_pool.room == D("30.00")
+    assert awards(result) == {"A": "30.00", "B": "0.00", "C": "180.00"}
+    assert next(s for s in result.summary if s.mcp == "A").breaches == ()
+    balanced(result)
+    # And the default, when program.yaml says nothing, is the law's 5%, with its reference.
+    default = program(funding="800.00").incentive_limit
+    assert default.share_of_capitation == D("0.05") and default.percent == "5%"
+    assert default.cite == "42 CFR 438.6(b)(2)"
+
+
 def test_a_plan_already_over_five_percent_of_capitation_has_no_room_and_the_breach_is_reported() -> None:
     # A's capitation 6,000.00 → 5% = 300.00; earned 330.00 → room max(0, −30.00) = 0.00.
     # Round 1: A 140.00 > 0 → A 0.00; round 2: all 210.00 to C.
@@ -238,6 +259,7 @@ def test_a_plan_already_over_five_percent_of_capitation_has_no_room_and_the_brea
     assert awards(result) == {"A": "0.00", "B": "0.00", "C": "210.00"}
     a_summary = next(s for s in result.summary if s.mcp == "A")
     assert any("exceeds 5% of capitation" in b for b in a_summary.breaches)  # 330.00 > 300.00
+    assert any("42 CFR 438.6(b)(2)" in b for b in a_summary.breaches)
     balanced(result)
 
 

@@ -462,6 +462,7 @@ def template(
         Path | None,
         typer.Option(
             "--allocation",
+            metavar="FILE",
             help="The plan's own maximum allocation (as for ipp score): the Summary sheet shows the dollars "
             "at stake. Needs --elections.",
             show_default=False,
@@ -469,7 +470,9 @@ def template(
     ] = None,
     elections_file: Annotated[
         Path | None,
-        typer.Option("--elections", help="The plan's own elections (as for ipp score).", show_default=False),
+        typer.Option(
+            "--elections", metavar="FILE", help="The plan's own elections (as for ipp score).", show_default=False
+        ),
     ] = None,
     measures: MeasuresOpt = None,
 ) -> None:

@@ -86,7 +86,7 @@ def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:
     return Outcome(
         document=document,
         views={
-            "table": lambda: render_tables(pool_tables(result.pool), notes),
+            "table": lambda: render_tables(pool_tables(result.pool, year.ms.program.incentive_limit.percent), notes),
             "csv": lambda: csv_text(*pool_csv(result.pool)),
         },
         notes=notes,

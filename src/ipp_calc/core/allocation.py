@@ -447,15 +447,16 @@ def allocate(
     plan_rows = tuple(PlanAllocation(m, v[0], v[1]) for m, v in sorted(per_plan.items()))
 
     capitation = plan_capitation(plans)
+    limit = program.incentive_limit
     findings = tuple(
         LimitFinding(
             p.mcp,
             "capitation-limit",
-            f"maximum allocation ${p.max_allocation:,.2f} exceeds 5% of capitation "
-            f"(${capitation[p.mcp] * Decimal('0.05'):,.2f}; 42 CFR 438.6(b)(2))",
+            f"maximum allocation ${p.max_allocation:,.2f} exceeds {limit.percent} of capitation "
+            f"(${capitation[p.mcp] * limit.share_of_capitation:,.2f}; {limit.cite})",
         )
         for p in plan_rows
-        if p.mcp in capitation and p.max_allocation > capitation[p.mcp] * Decimal("0.05")
+        if p.mcp in capitation and p.max_allocation > capitation[p.mcp] * limit.share_of_capitation
     )
     return Allocation(
         program_year=program.program_year,

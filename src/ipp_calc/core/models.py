@@ -231,6 +231,36 @@ class PoolParams(Rule):
     reference: References = []
 
 
+#: Where the limit on incentive payments comes from, when ``program.yaml`` does not say.
+CFR_438_6_B_2 = Reference(
+    title="42 CFR 438.6(b)(2)",
+    note='an incentive arrangement "may not provide for payment in excess of 105 percent of the approved '
+    'capitation payments attributable to the enrollees or services covered"',
+)
+
+
+class IncentiveLimit(Rule):
+    """The share of an MCP's capitation that its IPP dollars (earned + pool award) may reach
+    (RULES.md section 5, "Caps, in rounds"): 5 % under 42 CFR 438.6(b)(2), the 105 % rule.
+
+    One place for the number: the allocation's ``capitation-limit`` finding, the year's
+    ``earned-above-limit`` finding, the pool's room and every text that explains them read it here.
+    """
+
+    share_of_capitation: Share = Decimal("0.05")
+    reference: References = PydanticField(default_factory=lambda: [CFR_438_6_B_2])
+
+    @property
+    def percent(self) -> str:
+        """``5%``: the share as people write it."""
+        return f"{(self.share_of_capitation * 100).normalize():f}%"
+
+    @property
+    def cite(self) -> str:
+        """``42 CFR 438.6(b)(2)``: the first reference's title, for one-line messages."""
+        return self.reference[0].title if self.reference else "program.yaml incentive_limit"
+
+
 class Program(Rule):
     """``program.yaml``: the parameters of one program year, one place each."""
 
@@ -251,6 +281,7 @@ class Program(Rule):
     gap_filling_submission: int | None = None
     allocation: AllocationParams = PydanticField(default_factory=AllocationParams)
     pool: PoolParams = PydanticField(default_factory=PoolParams)
+    incentive_limit: IncentiveLimit = PydanticField(default_factory=IncentiveLimit)
 
     @property
     def performance_submission(self) -> int:

@@ -24,8 +24,6 @@ from ipp_calc.core.money import ZERO, ZeroWeightsError, floor_cents, money_text,
 from ipp_calc.core.numbers import ratio6
 from ipp_calc.core.scoring import ScoreResult
 
-FIVE_PERCENT = Fraction(5, 100)
-
 
 @dataclass(frozen=True, slots=True)
 class Performance:
@@ -234,6 +232,7 @@ def run_pool(
     pool = unearned + forfeited + pooled_recoupment
 
     perf_sub = program.performance_submission
+    limit = Fraction(program.incentive_limit.share_of_capitation)
     info: dict[str, tuple[list[str], Performance, Decimal, Decimal | None, Decimal]] = {}
     for plan in allocation.plans:
         mine = scores.get(plan.mcp, ())
@@ -241,7 +240,7 @@ def run_pool(
         perf = performance(ms, next((s for s in mine if s.submission == perf_sub), None))
         earned = total(s.earned for s in mine)
         cap = allocation.capitation.get(plan.mcp)
-        room = max(ZERO, floor_cents(FIVE_PERCENT * Fraction(cap) - Fraction(earned))) if cap is not None else None
+        room = max(ZERO, floor_cents(limit * Fraction(cap) - Fraction(earned))) if cap is not None else None
         info[plan.mcp] = (reasons, perf, earned, room, plan.max_allocation)
 
     weights = {m: Fraction(v[4]) * v[1].value for m, v in info.items() if not v[0] and v[1].value > 0}

@@ -228,7 +228,8 @@ def trace_plan(year: YearResult, mcp: str, style: Style = FOR_PROGRAMS) -> list[
         add(
             Step(
                 "pool award",
-                money(pool_plan.award) + (" (capped at 5% of capitation)" if pool_plan.capped else ""),
+                money(pool_plan.award)
+                + (f" (capped at {program.incentive_limit.percent} of capitation)" if pool_plan.capped else ""),
                 "share ∝ max allocation × performance, in capped rounds",
                 pool_ref,
             )
@@ -286,15 +287,17 @@ def _pool_arithmetic(year: YearResult, mcp: str, style: Style, program_file: str
         )
     )
     capitation = year.allocation.capitation.get(mcp)
+    limit = year.ms.program.incentive_limit
+    room = f"room under the {limit.percent} cap"
     if capitation is None or plan.room is None:
-        steps.append(Step("room under the 5% cap", "no capitation in plans.csv: no cap", "plans.csv capitation", ref))
+        steps.append(Step(room, "no capitation in plans.csv: no cap", "plans.csv capitation", ref))
     else:
         steps.append(
             Step(
-                "room under the 5% cap",
-                f"5% × capitation {money(capitation)} − earned {money(plan.earned)} = {money(plan.room)} "
+                room,
+                f"{limit.percent} × capitation {money(capitation)} − earned {money(plan.earned)} = {money(plan.room)} "
                 "(rounded down to the cent, never below 0)",
-                "42 CFR 438.6(b)(2); plans.csv capitation",
+                f"{program_file}: incentive_limit.share_of_capitation ({limit.cite}); plans.csv capitation",
                 ref,
             )
         )

@@ -17,14 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from ipp_calc.core.allocation import Allocation, allocate
-from ipp_calc.core.models import Election, MeasureSet, PlanRow, TableRow, TargetRow
+from ipp_calc.core.models import Election, IncentiveLimit, MeasureSet, PlanRow, TableRow, TargetRow
 from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.pool import PoolResult, run_pool
 from ipp_calc.core.responses import FilledSubmission, empty_submission
 from ipp_calc.core.scoring import Baselines, ScoreResult, Targets, add_dollars, baselines_from, score_points
 from ipp_calc.errors import Finding
-
-FIVE_PERCENT = Decimal("0.05")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +210,8 @@ def run_year(inputs: YearInputs) -> YearResult:
             by_mcp[mcp].append(score)
     pool = run_pool(ms, allocation, inputs.elections, by_mcp)
     reconciliation = reconcile(allocation, scores, pool)
-    summary = tuple(_summary(allocation, by_mcp[p.mcp], pool, p.mcp) for p in allocation.plans)
+    limit = ms.program.incentive_limit
+    summary = tuple(_summary(allocation, by_mcp[p.mcp], pool, p.mcp, limit) for p in allocation.plans)
     return YearResult(ms, allocation, tuple(scores), pool, reconciliation, summary, inputs)
 
 
@@ -233,7 +232,9 @@ def reconcile(allocation: Allocation, scores: Sequence[ScoreResult], pool: PoolR
     )
 
 
-def _summary(allocation: Allocation, scores: Sequence[ScoreResult], pool: PoolResult, mcp: str) -> PlanSummary:
+def _summary(
+    allocation: Allocation, scores: Sequence[ScoreResult], pool: PoolResult, mcp: str, limit: IncentiveLimit
+) -> PlanSummary:
     plan = allocation.plan(mcp)
     assert plan is not None
     pool_plan = pool.plan(mcp)
@@ -246,9 +247,10 @@ def _summary(allocation: Allocation, scores: Sequence[ScoreResult], pool: PoolRe
     unearned = total(d.unearned for s in scores for d in (s.dollars or ()))
     capitation = allocation.capitation.get(mcp)
     breaches: list[str] = []
-    if capitation is not None and earned > capitation * FIVE_PERCENT:
+    if capitation is not None and earned > capitation * limit.share_of_capitation:
         breaches.append(
-            f"earned ${earned:,.2f} exceeds 5% of capitation (${capitation * FIVE_PERCENT:,.2f}); 42 CFR 438.6(b)(2)"
+            f"earned ${earned:,.2f} exceeds {limit.percent} of capitation "
+            f"(${capitation * limit.share_of_capitation:,.2f}); {limit.cite}"
         )
     payments = allocation.payments
     return PlanSummary(

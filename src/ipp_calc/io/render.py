@@ -425,7 +425,8 @@ def score_csv(
 # --------------------------------------------------------------------------- pool
 
 
-def pool_tables(result: PoolResult) -> list[Table]:
+def pool_tables(result: PoolResult, limit: str = "5%") -> list[Table]:
+    """The pool's sources and each plan's award; ``limit``: the incentive limit as a percentage."""
     sources = new_table(
         f"High-performance pool, PY{result.program_year} ({result.method})",
         ("Unearned", "right"),
@@ -449,7 +450,7 @@ def pool_tables(result: PoolResult) -> list[Table]:
     for p in result.plans:
         why = "; ".join(p.reasons) if p.reasons else p.performance.note
         if p.capped:
-            why += f"; capped at its room {money(p.room or ZERO)} (5% of capitation)"
+            why += f"; capped at its room {money(p.room or ZERO)} ({limit} of capitation)"
         plans.add_row(p.mcp, "yes" if p.eligible else "no", f"{rounded6(p.performance.value)}", money(p.award), why)
     return [sources, plans]
 
