@@ -317,7 +317,8 @@ def checked(extra: str, *, kind: str = "improvement", level: str = "county", mor
         + m("3.1", 3, "completion", 10),
     )
     ms = measure_set(program(), [sub1(), sub2])
-    return [f.message for f in check_measure_set(ms) + check_baselines(ms, {}) if f.code != "optional-meaningless"]
+    found = check_measure_set(ms) + check_baselines(ms, {})
+    return [f"{f.code}: {f.message}" for f in found if f.code != "optional-meaningless"]
 
 
 def test_a_good_baseline_reference_has_no_finding() -> None:
@@ -337,6 +338,7 @@ def test_a_good_baseline_reference_has_no_finding() -> None:
 def test_a_bad_baseline_reference_is_a_finding(reference: str, words: str) -> None:
     found = checked(reference)
     assert len(found) == 1 and words in found[0], found
+    assert found[0].startswith("baseline-reference: "), found
 
 
 def test_a_baseline_must_be_of_the_same_level() -> None:

@@ -102,7 +102,8 @@ def checked(extra: str, *, kind: str = "reporting", level: str = "county") -> li
         m("1.1", 1, kind, 5, level=level, extra=extra) + m("1.2", 1, "reporting", 5) + m("3.1", 3, "completion", 10),
     )
     ms = measure_set(program(), [sub1(), sub2])
-    return [f.message for f in check_measure_set(ms) + check_baselines(ms, {}) if f.code != "optional-meaningless"]
+    found = check_measure_set(ms) + check_baselines(ms, {})
+    return [f"{f.code}: {f.message}" for f in found if f.code != "optional-meaningless"]
 
 
 def test_a_good_declaration_has_no_finding() -> None:
@@ -123,6 +124,7 @@ def test_a_good_declaration_has_no_finding() -> None:
 def test_a_bad_declaration_is_a_finding_naming_it(declaration: str, words: str) -> None:
     found = checked(declaration)
     assert len(found) == 1 and words in found[0], found
+    assert found[0].startswith("prepopulate-reference: "), found
 
 
 # --------------------------------------------------------------------------- ipp template --from

@@ -207,3 +207,20 @@ def test_the_template_shows_the_baseline_and_what_to_reach_and_scoring_reads_it_
     scored = next(m for m in json.loads(out)["measures"] if m["measure"] == "4.3")
     assert (scored["baseline"], scored["baseline_source"], scored["points_earned"]) == (14, "workbook", 20)
     assert "improved 7.14 % on a baseline of 14, needed 5 %" in scored["reason"]
+
+
+def test_where_the_baselines_come_from_is_a_baseline_source_note(tmp_path: Path) -> None:
+    """PY3's improvement measures name PY2 baselines: with the py2/ folder beside py3/ the note
+    names that folder; with no PY2 folder anywhere, the note says the Baseline column is used."""
+    from ipp_calc.app.common import load_measure_set, measures_root
+    from ipp_calc.io.year_loader import load_earlier_years
+
+    ms = load_measure_set(None, 3)
+    found = load_earlier_years(ms, measures_root(None), EXAMPLES / "py3")
+    assert [(n.code, n.severity) for n in found.notes] == [("baseline-source", "note")]
+    assert "baselines for PY2 are read from this folder's workbooks" in found.notes[0].message
+    lonely = tmp_path / "py3"
+    shutil.copytree(EXAMPLES / "py3", lonely)
+    alone = load_earlier_years(ms, measures_root(None), lonely)
+    assert [n.code for n in alone.notes] == ["baseline-source"]
+    assert "come from each workbook's Baseline column" in alone.notes[0].message

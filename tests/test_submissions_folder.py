@@ -167,3 +167,17 @@ def test_a_link_to_a_folder_is_not_followed(run_cli: RunCli, data: Path) -> None
     code, _, err = pool(run_cli, data)
     assert code == 2
     assert err.startswith("error: data/submissions/loop: is a link to a folder, which is not followed"), err
+
+
+def test_a_junk_entry_is_a_note_with_the_ignored_file_code_and_never_a_workbook(tmp_path: Path) -> None:
+    """The lock file Excel leaves beside an open workbook is not read, and the note says so with
+    its catalog code (``ignored-file``, severity note: it does not change the exit code)."""
+    from ipp_calc.io.submissions import workbook_paths
+
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "alpha.xlsx").write_bytes(b"PK")
+    (folder / "~$alpha.xlsx").write_bytes(b"\x00junk")
+    paths, notes = workbook_paths(folder)
+    assert [p.name for p in paths] == ["alpha.xlsx"]
+    assert [(n.code, n.severity) for n in notes] == [("ignored-file", "note")]
