@@ -80,8 +80,10 @@ def test_a_target_only_in_the_workbook_is_not_used_when_targets_csv_exists_and_i
 
     code, year, err = run_year(run_cli, folder)
     assert code == 1, err
-    expected = "alpha: measure 2.1 (Fresno): the workbook's Target 5 is not in targets.csv"
-    assert any(expected in f for f in year["findings"])
+    expected = "measure 2.1 (Fresno): the workbook's Target 5 is not in targets.csv"
+    [found] = [f for f in year["findings"] if expected in f["message"]]  # one shape: code, message, place
+    assert found["code"] == "target-not-approved" and found["mcp"] == "alpha"
+    assert (found["measure"], found["county"]) == ("2.1", "Fresno")
     assert "finding:" in err and "target 5" in err.lower()
 
 
@@ -110,7 +112,7 @@ def test_a_workbook_target_that_disagrees_with_targets_csv_loses_and_is_a_findin
     assert finding["code"] == "target-disagreement" and finding["county"] == "Alameda"
     code, year, _ = run_year(run_cli, folder)
     assert code == 1
-    assert any("targets.csv says 20, the workbook says 10" in f for f in year["findings"])
+    assert any("targets.csv says 20, the workbook says 10" in f["message"] for f in year["findings"])
 
 
 # --------------------------------------------------------------------------- the Cover's counties
@@ -122,8 +124,13 @@ def test_a_cover_that_leaves_out_a_county_of_the_plan_is_a_finding_and_that_coun
     workbook(folder, counties=["Alameda"])  # alpha operates in Alameda and Fresno (plans.csv)
     code, year, err = run_year(run_cli, folder)
     assert code == 1, err
-    [finding] = [f for f in year["findings"] if "leaves out" in f]
-    assert finding.startswith("data/submissions/alpha.xlsx: Cover: Cover leaves out Fresno, where MCP alpha operates")
+    [finding] = [f for f in year["findings"] if "leaves out" in f["message"]]
+    assert (finding["file"], finding["sheet"], finding["code"]) == (
+        "data/submissions/alpha.xlsx",
+        "Cover",
+        "missing-county",
+    )
+    assert finding["message"].startswith("Cover leaves out Fresno, where MCP alpha operates")
     [alpha_2] = [s for s in year["scores"] if (s["mcp"], s["submission"]) == ("alpha", 2)]
     assert all(not r["reported"] for r in alpha_2["measures"] if r["county"] == "Fresno")
     assert any(r["reported"] for r in alpha_2["measures"] if r["county"] == "Alameda")

@@ -555,7 +555,8 @@ def test_a_breach_of_the_limit_is_an_earned_above_limit_finding_that_makes_run_e
 
     result = base(capitation={"A": "6000.00"})
     found = [f for f in year_findings(result) if f.code == "earned-above-limit"]
-    assert len(found) == 1 and found[0].message.startswith("A: earned $330.00 exceeds 5% of capitation ($300.00)")
+    assert len(found) == 1 and found[0].mcp == "A"
+    assert found[0].line_text().startswith("A: earned $330.00 exceeds 5% of capitation ($300.00)")
     rows = [values for values, _ in findings_sheet(result, []).rows[1:]]
     assert any(r[0] == "A" and r[2] == "earned-above-limit" for r in rows)
 

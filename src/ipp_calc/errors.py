@@ -119,6 +119,10 @@ class Finding:
     ``G14``). ``severity`` is ``error`` (blocks the run), ``finding`` (the output is still made,
     and the command exits 1), ``warning`` (an opinion ``ipp check`` shows, never blocking) or
     ``note`` (shown, not blocking).
+
+    The program's own places, for findings about results rather than files: ``program_year``
+    (``ipp program``), ``mcp``, and ``measure`` with ``county`` (a score's row). One type for
+    every command, so JSON ``findings`` has one shape everywhere and the terminal one form.
     """
 
     code: str
@@ -129,6 +133,10 @@ class Finding:
     sheet: str | None = None
     cell: str | None = None
     severity: str = "error"
+    program_year: int | None = None
+    mcp: str | None = None
+    measure: str | None = None
+    county: str | None = None
 
     def __post_init__(self) -> None:
         if self.code not in ERROR_CODES:  # a programming error, caught by the tests
@@ -137,13 +145,15 @@ class Finding:
     @property
     def place(self) -> str:
         """Where to look, in the form editors and terminals understand (``file:line``)."""
-        parts: list[str] = []
+        parts: list[str] = [] if self.program_year is None else [f"PY{self.program_year}"]
         if self.file is not None:
             parts.append(f"{self.file}:{self.line}" if self.line is not None else self.file)
         if self.sheet is not None:
             parts.append(f"{self.sheet}!{self.cell}" if self.cell else self.sheet)
         if self.key is not None:
             parts.append(self.key)
+        if self.mcp is not None:
+            parts.append(self.mcp)
         return ": ".join(parts)
 
     def line_text(self) -> str:
@@ -161,6 +171,10 @@ class Finding:
             out["line"] = self.line
         if self.key is not None:
             out["key"] = self.key
+        for name in ("program_year", "mcp", "measure", "county"):  # only where they say something
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
         return out
 
     def sort_key(self) -> tuple[str, int, str, str, str]:

@@ -13,16 +13,7 @@ from ipp_calc.errors import Finding
 
 def _findings(result: ProgramResult) -> tuple[Finding, ...]:
     """Each year's findings, named by year, and the program's own reconciliation."""
-    from ipp_calc.app.year import year_findings
-
-    out = [
-        Finding(f.code, f"PY{y.ms.year}: {f.message}", severity=f.severity)
-        for y in result.years
-        for f in year_findings(y)
-    ]
-    if not result.reconciliation.balanced:
-        out.append(Finding("unbalanced", "the program does not reconcile to the cent"))
-    return tuple(out)
+    return result.findings
 
 
 def program(

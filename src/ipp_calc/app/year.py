@@ -61,16 +61,8 @@ def load(
 
 
 def year_findings(result: YearResult) -> tuple[Finding, ...]:
-    """Limits breached and a reconciliation that is off: each makes ``ipp run`` exit 1."""
-    out = [Finding("earned-above-limit", f"{s.mcp}: {b}") for s in result.summary for b in s.breaches]
-    out += [Finding(f.code, f"{f.mcp}: {f.message}") for f in result.allocation.findings]
-    out += list(result.inputs.findings)  # what the adapters found (a Cover that leaves out a county)
-    out += [
-        Finding(n.code, f"{s.mcp}: {n.message}") for s in result.scores for n in s.notes if n.code != "percent-format"
-    ]
-    if not result.reconciliation.balanced:
-        out.append(Finding("unbalanced", "reconciliation does not balance to the cent"))
-    return tuple(out)
+    """What makes ``ipp run`` exit 1: :attr:`YearResult.findings`, the one list JSON carries too."""
+    return result.findings
 
 
 def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:

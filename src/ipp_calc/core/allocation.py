@@ -224,6 +224,10 @@ class LimitFinding:
     code: str
     message: str
 
+    def finding(self) -> Finding:
+        """The catalog's one finding type."""
+        return Finding(self.code, self.message, severity="finding", mcp=self.mcp)
+
 
 @dataclass(frozen=True)
 class Allocation:
@@ -331,7 +335,7 @@ class Allocation:
                 }
                 for f in self.factors
             ],
-            "findings": [{"mcp": f.mcp, "code": f.code, "message": f.message} for f in self.findings],
+            "findings": [f.finding().to_json() for f in self.findings],
             "notes": list(self.notes),
         }
 

@@ -17,12 +17,13 @@ Pure: the caller runs the years and hands over their results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.year import YearResult
+from ipp_calc.errors import Finding
 
 #: The money columns of a plan's year, in the order the views show them.
 COLUMNS = ("max_allocation", "earned", "recouped", "pool_award", "total")
@@ -142,12 +143,12 @@ class ProgramResult:
         return out
 
     @property
-    def findings(self) -> list[str]:
+    def findings(self) -> tuple[Finding, ...]:
         """Each year's findings, named by year, and the program's own reconciliation."""
-        out = [f"PY{y.ms.year}: {f}" for y in self.years for f in y.findings]
+        out = [replace(f, program_year=y.ms.year) for y in self.years for f in y.findings]
         if not self.reconciliation.balanced:
-            out.append("the program does not reconcile to the cent")
-        return out
+            out.append(Finding("unbalanced", "the program does not reconcile to the cent", severity="finding"))
+        return tuple(out)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,7 +165,7 @@ class ProgramResult:
             "plans": [p.to_json() for p in self.plans],
             "totals": self.totals.to_json(),
             "reconciliation": self.reconciliation.to_json(),
-            "findings": self.findings,
+            "findings": [f.to_json() for f in self.findings],
         }
 
 

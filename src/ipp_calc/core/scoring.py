@@ -22,6 +22,7 @@ from ipp_calc.core.models import Measure, Submission
 from ipp_calc.core.money import ZERO, money_text, round_cents, total
 from ipp_calc.core.numbers import decimal_text, exact_number, number, ratio6
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
+from ipp_calc.errors import Finding
 
 #: (measure id, county) → approved target, for one MCP.
 Targets = Mapping[tuple[str, str], Decimal]
@@ -142,6 +143,11 @@ class ScoreNote:
     measure: str | None = None
     county: str | None = None
 
+    def finding(self, mcp: str) -> Finding:
+        """The catalog's one finding type (a percent-formatted count is only a warning)."""
+        severity = "warning" if self.code == "percent-format" else "finding"
+        return Finding(self.code, self.message, severity=severity, mcp=mcp, measure=self.measure, county=self.county)
+
 
 @dataclass(frozen=True)
 class ScoreResult:
@@ -188,9 +194,7 @@ class ScoreResult:
             "measures": [m.to_json() for m in self.measures],
             "areas": [a.to_json() for a in self.areas],
             "mandatory_missing": [{"measure": m, "county": c} for m, c in self.mandatory_missing],
-            "findings": [
-                {"code": n.code, "message": n.message, "measure": n.measure, "county": n.county} for n in self.notes
-            ],
+            "findings": [n.finding(self.mcp).to_json() for n in self.notes],
         }
         if self.dollars is not None:
             out["dollars"] = [d.to_json() for d in self.dollars]

@@ -128,15 +128,19 @@ class YearResult:
     inputs: YearInputs
 
     @property
-    def findings(self) -> list[str]:
-        """Limits breached and reconciliation off: each makes ``ipp run`` exit 1."""
-        out = [f"{s.mcp}: {b}" for s in self.summary for b in s.breaches]
-        out += [f"{f.mcp}: {f.message}" for f in self.allocation.findings]
-        out += [f.line_text() for f in self.inputs.findings]
-        out += [f"{s.mcp}: {n.message}" for s in self.scores for n in s.notes if n.code != "percent-format"]
+    def findings(self) -> tuple[Finding, ...]:
+        """Everything that makes ``ipp run`` exit 1 while its output is still written: limits
+        breached, what the adapters found (a Cover that leaves out a county), the scores' findings
+        (a percent-formatted count is only a warning) and a reconciliation that is off."""
+        out = [
+            Finding("earned-above-limit", b, severity="finding", mcp=s.mcp) for s in self.summary for b in s.breaches
+        ]
+        out += [f.finding() for f in self.allocation.findings]
+        out += self.inputs.findings
+        out += [n.finding(s.mcp) for s in self.scores for n in s.notes if n.code != "percent-format"]
         if not self.reconciliation.balanced:
-            out.append("reconciliation does not balance to the cent")
-        return out
+            out.append(Finding("unbalanced", "reconciliation does not balance to the cent", severity="finding"))
+        return tuple(out)
 
     def scores_of(self, mcp: str) -> list[ScoreResult]:
         return [s for s in self.scores if s.mcp == mcp]
@@ -149,7 +153,7 @@ class YearResult:
             "pool": self.pool.to_json(),
             "reconciliation": self.reconciliation.to_json(),
             "summary": [s.to_json() for s in self.summary],
-            "findings": self.findings,
+            "findings": [f.to_json() for f in self.findings],
         }
 
 

@@ -94,7 +94,7 @@ def program_sheet(result: ProgramResult, notes: Sequence[str]) -> Sheet:
     )
     sheet.blank()
     for finding in result.findings:
-        sheet.line(finding, "warning")
+        sheet.line(finding.line_text(), "warning")
     if any(y.ms.illustrative for y in result.years):
         sheet.line(ILLUSTRATIVE, "warning")
     for note in notes:

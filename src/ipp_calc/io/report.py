@@ -382,7 +382,7 @@ def summary_sheet(result: YearResult) -> Sheet:
     sheet.line("Findings", "bold")
     findings = result.findings
     for finding in findings:
-        sheet.line(finding, "warning")
+        sheet.line(finding.line_text(), "warning")
     if not findings:
         sheet.line("None: no limit is breached and the reconciliation balances to the cent.")
     if result.ms.illustrative:
