@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
-
 from ipp_calc.core.program import COLUMNS, ProgramResult
-from ipp_calc.io.render import money, new_table
+from ipp_calc.io.render import Table, money, new_table
 
 CSV_HEADER = ["mcp", "program_year", "in_year", *COLUMNS]
 

@@ -1,4 +1,4 @@
-"""Terminal tables (rich) and CSV rows for each command's result.
+"""Terminal tables and CSV rows for each command's result.
 
 Why separate from the results: the JSON is the result itself (``to_json()``); tables and CSV are
 views of it for people and spreadsheets.
@@ -7,25 +7,30 @@ How tables are drawn: as wide as the terminal (``COLUMNS``, else the real width;
 output is not a terminal), text columns wrapping to fit, numbers and money never wrapped, split or
 cut short (a table whose numbers alone are wider than the terminal is drawn wider rather than
 truncate one), no trailing spaces. Every piece of text in a table (names, ids, messages, titles)
-is a rich ``Text``, never markup: a measure named ``[/under 21]`` prints as it is.
+is plain text, never markup: a measure named ``[/under 21]`` prints as it is.
+
+Who draws them (issue 18): a table is plain data here (:class:`Table`, :class:`Text`), and
+:func:`render_tables` draws it itself, the way rich draws the same table (rich's word wrapping,
+folding and justification, ported), whenever every character in it is one terminal cell wide
+(:data:`SINGLE_CELL`: Latin, Greek, Cyrillic, the punctuation, arrows and symbols ipp prints).
+Anything else (a CJK name, an emoji, a tab, a control character) is drawn by rich itself, which
+measures every character. tests/test_render_plain.py holds the two to the same bytes. Why not rich
+always: drawing ``ipp score``'s 620-line table took rich about a third of the command's time, and
+importing it another 30 ms.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
-
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.money import ZERO
@@ -40,6 +45,21 @@ from ipp_calc.core.year import YearResult
 DEFAULT_WIDTH = 80
 #: A wrapping text column is never squeezed below this (or its longest cell, if shorter).
 _MIN_TEXT = 10
+
+#: Characters every terminal (and rich) draws one cell wide: rich's own single-cell ranges
+#: (Latin, Greek, Cyrillic, box drawing), general punctuation (dashes, quotes, bullet, ellipsis),
+#: arrows and mathematical operators. No control character, no line separator, no tab.
+_SINGLE_CELL_RANGES = (
+    (0x20, 0x7E),
+    (0xA0, 0xAC),
+    (0xAE, 0x2FF),
+    (0x370, 0x482),
+    (0x2010, 0x2027),
+    (0x2190, 0x21FF),
+    (0x2200, 0x22FF),
+    (0x2500, 0x25FC),
+)
+SINGLE_CELL = frozenset(chr(c) for low, high in _SINGLE_CELL_RANGES for c in range(low, high + 1))
 
 
 def money(amount: Decimal) -> str:
@@ -60,22 +80,83 @@ def terminal_width() -> int:
     return DEFAULT_WIDTH
 
 
-class PlainTable(Table):
-    """A rich table whose string cells are plain text, never markup (names come from users)."""
-
-    def add_row(self, *renderables: Any, **options: Any) -> None:
-        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **options)
+# --------------------------------------------------------------------------- tables as data
 
 
-def _widest(column: Any) -> int:
+class Text:
+    """A line (or paragraph) of plain text: never markup, wrapped to the width it is drawn in."""
+
+    __slots__ = ("plain",)
+
+    def __init__(self, text: str = "") -> None:
+        self.plain = text
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def __repr__(self) -> str:
+        return f"Text({self.plain!r})"
+
+
+class Column:
+    """A table column: its header, its cells, how they are justified and whether they wrap."""
+
+    __slots__ = ("cells", "header", "justify", "min_width", "no_wrap", "overflow", "width")
+
+    def __init__(self, header: Text, justify: str = "left", no_wrap: bool = False, overflow: str = "fold") -> None:
+        self.header = header
+        self.justify = justify
+        self.no_wrap = no_wrap
+        self.overflow = overflow
+        self.width: int | None = None
+        self.min_width: int | None = None
+        self.cells: list[Any] = []
+
+
+class Table:
+    """A table in the house style (see :func:`new_table`): a title above, a caption below, one
+    header row under a rule, cells of plain text."""
+
+    def __init__(self, title: Text | None = None) -> None:
+        self.title = title
+        self.caption: Text | None = None
+        self.caption_justify = "left"
+        self.columns: list[Column] = []
+        self.sections: set[int] = set()  # rows (0-based) followed by a section break (a blank line)
+
+    def add_column(self, header: Text, *, justify: str = "left", no_wrap: bool = False, overflow: str = "fold") -> None:
+        self.columns.append(Column(header, justify, no_wrap, overflow))
+
+    def add_row(self, *cells: Any, end_section: bool = False) -> None:
+        """One row; a string cell is plain text. Missing cells are empty, as in rich.
+        ``end_section``: a blank line follows the row (unless it is the last)."""
+        if len(cells) > len(self.columns):
+            raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
+        if end_section:
+            self.sections.add(self.row_count)
+        for column, cell in zip(self.columns, (*cells, *([""] * (len(self.columns) - len(cells)))), strict=False):
+            column.cells.append(Text(cell) if isinstance(cell, str) else cell)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.columns[0].cells) if self.columns else 0
+
+
+#: The old name: every table here is plain (no markup) by construction.
+PlainTable = Table
+
+
+def _plain(item: Any) -> str:
+    return item.plain if isinstance(item, Text) or hasattr(item, "plain") else str(item)
+
+
+def _widest(column: Column, measure: Callable[[str], int] = len) -> int:
     """The widest line of a column's header and cells, in terminal cells."""
     texts = [column.header, *column.cells]
-    return max(
-        (cell_len(line) for t in texts for line in (t.plain if isinstance(t, Text) else str(t)).split("\n")), default=1
-    )
+    return max((measure(line) for t in texts for line in _plain(t).split("\n")), default=1)
 
 
-def fit_columns(table: Table, width: int) -> int:
+def fit_columns(table: Table, width: int, measure: Callable[[str], int] = len) -> int:
     """Give every column of ``table`` a fixed width so that it fits ``width``; return the width used.
 
     Number columns (no-wrap) keep their widest cell: money is never split or cut. Text columns
@@ -83,10 +164,11 @@ def fit_columns(table: Table, width: int) -> int:
     words stay whole while long messages wrap; no text column goes below ``_MIN_TEXT`` (or its
     widest cell, if narrower), and the first column (what names the row) stays whole when the
     others can still get their minimums. Only when the numbers and those minimums alone are wider than
-    ``width`` is the table drawn wider (rich would otherwise cut the numbers short).
+    ``width`` is the table drawn wider (a narrower one would have to cut the numbers short).
+    ``measure``: a string's width in terminal cells (``len`` for :data:`SINGLE_CELL` text).
     """
     columns = table.columns
-    natural = [max(_widest(c), 1) for c in columns]
+    natural = [max(_widest(c, measure), 1) for c in columns]
     gaps = max(len(columns) - 1, 0)  # one space between columns (no edges, no padding)
     text = [i for i, c in enumerate(columns) if not c.no_wrap]
     fixed = sum(n for i, n in enumerate(natural) if i not in text)
@@ -98,7 +180,7 @@ def fit_columns(table: Table, width: int) -> int:
     def used(cap: int) -> int:
         return sum(max(floors[i], min(natural[i], cap)) for i in text)
 
-    if used(max((natural[i] for i in text), default=0)) <= room:
+    if not text or used(max(natural[i] for i in text)) <= room:  # numbers only: nothing to narrow
         cap = max((natural[i] for i in text), default=0)
     else:
         low, high = 0, max(natural[i] for i in text)
@@ -113,42 +195,194 @@ def fit_columns(table: Table, width: int) -> int:
 
 
 def render_tables(tables: Sequence[Any], header_lines: Sequence[str] = (), width: int | None = None) -> str:
-    """Render rich renderables to plain text (no colour codes, no trailing spaces), as wide as
-    :func:`terminal_width` (or ``width``), a table wider only where its numbers need it."""
+    """Render tables and lines of text to plain text (no colour codes, no trailing spaces), as wide
+    as :func:`terminal_width` (or ``width``), a table wider only where its numbers need it."""
     width = width or terminal_width()
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False, emoji=False, markup=False
-    )
-    for line in header_lines:
-        console.print(Text(line))
-    for table in tables:
-        console.width = max(width, fit_columns(table, width)) if isinstance(table, Table) else width
-        console.print(table)
-    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    items: list[Any] = [Text(line) for line in header_lines]
+    items.extend(tables)
+    if all(_drawable(item) for item in items):
+        return _draw(items, width)
+    return _render_rich(items, width)
 
 
 def new_table(title: str | None, *columns: tuple[str, str]) -> Table:
     """A table with (header, justify) columns in the house style: right-justified columns hold
     numbers and money and never wrap; left-justified ones hold text and wrap (folding a word
     longer than the column) to fit the terminal."""
-    table = PlainTable(
-        title=Text(title) if title is not None else None,
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-        pad_edge=False,
-        show_edge=False,
-        padding=(0, 0),
-    )
+    table = Table(Text(title) if title is not None else None)
     for header, justify in columns:
         number = justify == "right"
-        table.add_column(
-            Text(header),
-            justify=justify,  # type: ignore[arg-type]
-            no_wrap=number,
-            overflow="fold",
-        )
+        table.add_column(Text(header), justify=justify, no_wrap=number, overflow="fold")
     return table
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def _drawable(item: Any) -> bool:
+    """Whether :func:`_draw` draws ``item`` exactly as rich would: plain text whose every
+    character is one cell wide, tables of it, left or right justified, folding."""
+    issuperset = SINGLE_CELL.issuperset
+    if isinstance(item, Text):
+        return issuperset(item.plain)
+    if not isinstance(item, Table) or not item.columns:
+        return False
+    for annotation in (item.title, item.caption):
+        if annotation is not None and not (isinstance(annotation, Text) and issuperset(annotation.plain)):
+            return False
+    if item.caption is not None and item.caption_justify != "left":
+        return False
+    for column in item.columns:
+        if column.justify not in ("left", "right") or column.overflow != "fold":
+            return False
+        for cell in (column.header, *column.cells):
+            if not (isinstance(cell, Text) and issuperset(cell.plain)):
+                return False
+    return True
+
+
+_WORD = re.compile(r"\s*\S+\s*")
+_TRAILING_SPACE = re.compile(r"\s+$")
+
+
+def _divide(text: str, width: int) -> list[int]:
+    """Where rich breaks ``text`` to fit ``width`` (its ``divide_line``, folding long words),
+    for text of one-cell characters."""
+    breaks: list[int] = []
+    offset = 0
+    position = 0
+    match = _WORD.match(text, position)
+    while match is not None:
+        start, end = match.span()
+        word = match.group(0)
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:  # fold the word across lines
+            pieces = [word[i : i + width] for i in range(0, len(word), width)]
+            for index, piece in enumerate(pieces):
+                if start:
+                    breaks.append(start)
+                if index == len(pieces) - 1:
+                    offset = len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+        match = _WORD.match(text, end)
+    return breaks
+
+
+def _wrap(text: str, width: int, justify: str, no_wrap: bool = False) -> list[str]:
+    """``text`` as rich's ``Text.wrap`` lays it out in ``width`` cells (``justify`` left, right,
+    or ``"default"``: not padded)."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if no_wrap:
+            pieces = [line]
+        else:
+            cuts = [0, *_divide(line, width), len(line)]
+            pieces = [line[a:b] for a, b in pairwise(cuts)]
+            for i, piece in enumerate(pieces):
+                if len(piece) > width:  # rstrip_end: trailing spaces past the width go
+                    space = _TRAILING_SPACE.search(piece)
+                    if space is not None:
+                        pieces[i] = piece[: len(piece) - min(len(space.group(0)), len(piece) - width)]
+        for piece in pieces:
+            if justify == "left":
+                piece = piece[:width] + " " * (width - len(piece)) if len(piece) < width else piece[:width]
+            elif justify == "right":
+                piece = piece.rstrip()[:width]
+                piece = " " * (width - len(piece)) + piece
+            lines.append(piece[:width])
+    return lines
+
+
+def _draw_table(table: Table, width: int, out: list[str]) -> None:
+    table_width = max(fit_columns(table, width), 0)
+    columns = table.columns
+    if table.title is not None and table.title.plain:  # an empty title or caption is not drawn
+        out.extend(_wrap(table.title.plain, table_width, "left"))
+
+    def row(cells: Sequence[Any], bottom: bool = False) -> None:
+        """One row's lines: cells top-aligned, a header's bottom-aligned (as rich aligns them)."""
+        laid = [
+            _wrap(_plain(cell), column.width or 0, column.justify, column.no_wrap)
+            for cell, column in zip(cells, columns, strict=True)
+        ]
+        height = max(len(lines) for lines in laid)
+        for lines, column in zip(laid, columns, strict=True):
+            blank = [" " * (column.width or 0)] * (height - len(lines))
+            if bottom:
+                lines[:0] = blank
+            else:
+                lines.extend(blank)
+        out.extend(" ".join(parts) for parts in zip(*laid, strict=True))
+
+    row([c.header for c in columns], bottom=True)
+    out.append("─" * table_width)
+    for index in range(table.row_count):
+        row([c.cells[index] for c in columns])
+        if index in table.sections and index < table.row_count - 1:
+            out.append("")
+    if table.caption is not None and table.caption.plain:
+        out.extend(_wrap(table.caption.plain, table_width, "left"))
+
+
+def _draw(items: Sequence[Any], width: int) -> str:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Table):
+            _draw_table(item, width, out)
+        else:
+            out.extend(_wrap(item.plain, width, "default"))
+    return "".join(line.rstrip() + "\n" for line in out)
+
+
+def _render_rich(items: Sequence[Any], width: int) -> str:
+    """The same tables drawn by rich, which measures every character (CJK, emoji, tabs, …)."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text as RichText
+
+    def rich_text(item: Any) -> Any:
+        return RichText(item.plain) if isinstance(item, Text) else item
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False, emoji=False, markup=False
+    )
+    for item in items:
+        if not isinstance(item, Table):
+            console.width = width
+            console.print(rich_text(item))
+            continue
+        console.width = max(width, fit_columns(item, width, cell_len))
+        drawn = RichTable(
+            title=rich_text(item.title) if item.title is not None else None,
+            caption=rich_text(item.caption) if item.caption is not None else None,
+            caption_justify=item.caption_justify,  # type: ignore[arg-type]
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            pad_edge=False,
+            show_edge=False,
+            padding=(0, 0),
+        )
+        for column in item.columns:
+            drawn.add_column(
+                rich_text(column.header),
+                justify=column.justify,  # type: ignore[arg-type]
+                no_wrap=column.no_wrap,
+                overflow=column.overflow,  # type: ignore[arg-type]
+                width=column.width,
+            )
+        for index in range(item.row_count):
+            drawn.add_row(*(rich_text(c.cells[index]) for c in item.columns), end_section=index in item.sections)
+        console.print(drawn)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 # --------------------------------------------------------------------------- allocate
