@@ -277,6 +277,13 @@ def _divide(text: str, width: int) -> list[int]:
 def _wrap(text: str, width: int, justify: str, no_wrap: bool = False) -> list[str]:
     """``text`` as rich's ``Text.wrap`` lays it out in ``width`` cells (``justify`` left, right,
     or ``"default"``: not padded)."""
+    if len(text) <= width and "\n" not in text:  # fits: no break, nothing past the width
+        if justify == "left":
+            return [text + " " * (width - len(text))]
+        if justify == "right":
+            text = text.rstrip()
+            return [" " * (width - len(text)) + text]
+        return [text]
     lines: list[str] = []
     for line in text.split("\n"):
         if no_wrap:
