@@ -182,6 +182,18 @@ class Finding:
         return (self.file or "", self.line or 0, self.sheet or "", cell_order(self.cell), self.code)
 
 
+def key_path(path: Iterable[str | int]) -> str:
+    """A key path as every message and ``key`` writes it: ``alpha.flexible[3]``, ``measures[2].id``
+    (the YAML loader's structural pass and the cross-file checks must name a key alike)."""
+    parts: list[str] = []
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool) and parts:
+            parts[-1] = f"{parts[-1]}[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
 def printable(text: str) -> str:
     """Control and separator characters escaped (``\\x1e``, ``\\n``), so that a finding stays one
     line on a terminal whatever a file put in a key or a name: a quoted newline in a CSV header,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -340,17 +340,31 @@ class Allocation:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class FactorKind:
+    """An allocation factor ``program.yaml`` may weigh: how its value is read from a plans.csv
+    row, and whether it is money (shown with cents) or a count."""
+
+    value: Callable[[PlanRow], Decimal]
+    money: bool = False
+
+
+#: The one registry of allocation factors: the engine reads values here, ``ipp check`` knows the
+#: names from here, and the explanation formats them from here.
+FACTORS: Mapping[str, FactorKind] = {
+    "member_months": FactorKind(lambda row: row.member_months),
+    "revenue": FactorKind(lambda row: row.revenue, money=True),
+    "pilot_member_months": FactorKind(lambda row: row.member_months if row.pilot else Decimal(0)),
+    "capitation": FactorKind(lambda row: row.capitation if row.capitation is not None else Decimal(0), money=True),
+}
+
+
 def factor_value(name: str, row: PlanRow) -> Decimal:
     """``x_f(m, c)``: a factor's value for one plans.csv row."""
-    if name == "member_months":
-        return row.member_months
-    if name == "revenue":
-        return row.revenue
-    if name == "pilot_member_months":
-        return row.member_months if row.pilot else Decimal(0)
-    if name == "capitation":
-        return row.capitation if row.capitation is not None else Decimal(0)
-    raise ValueError(f"unknown allocation factor {name!r}")
+    kind = FACTORS.get(name)
+    if kind is None:
+        raise ValueError(f"unknown allocation factor {name!r}")
+    return kind.value(row)
 
 
 def cell_weights(program: Program, plans: Sequence[PlanRow]) -> tuple[dict[Key, Fraction], tuple[FactorUse, ...]]:

@@ -13,22 +13,17 @@ from collections.abc import Mapping
 from decimal import Decimal
 from itertools import pairwise
 
+from ipp_calc.core.allocation import FACTORS
 from ipp_calc.core.models import Measure, MeasureSet, Submission
-from ipp_calc.errors import Finding
+from ipp_calc.errors import Finding, key_path
 
-#: Factor names the allocation engine knows how to compute from ``plans.csv``.
-KNOWN_FACTORS = ("member_months", "revenue", "pilot_member_months", "capitation")
+#: Factor names the allocation engine knows how to compute from ``plans.csv`` (its registry).
+KNOWN_FACTORS = tuple(FACTORS)
 
 
 def _key(path: tuple[str | int, ...]) -> str | None:
     """A key path as the structural pass names it (``measures[2].id``), so both passes agree."""
-    parts: list[str] = []
-    for part in path:
-        if isinstance(part, int) and parts:
-            parts[-1] = f"{parts[-1]}[{part}]"
-        else:
-            parts.append(str(part))
-    return ".".join(parts) or None
+    return key_path(path) or None
 
 
 def check_measure_set(ms: MeasureSet) -> list[Finding]:

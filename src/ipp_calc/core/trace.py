@@ -14,13 +14,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ipp_calc.core.allocation import factor_value
+from ipp_calc.core.allocation import FACTORS, factor_value
 from ipp_calc.core.models import Reference
 from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.year import YearResult
-
-MONEY_FACTORS = frozenset({"revenue", "capitation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +328,8 @@ def _pool_arithmetic(year: YearResult, mcp: str, style: Style, program_file: str
 
 def _factor(name: str, value: Decimal) -> str:
     """Money factors with cents; counts (member months) as plain numbers."""
-    if name in MONEY_FACTORS:
+    kind = FACTORS.get(name)
+    if kind is not None and kind.money:
         return f"{value:,.2f}"
     return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,}"
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.errors import Collector, Finding, InputError, key_path
 
 M = TypeVar("M")
 
@@ -238,14 +238,8 @@ class _Builder:
 
 
 def dotted(path: Path_) -> str:
-    """A key path as the messages write it: ``alpha.flexible[3]``, ``measures[2].id``."""
-    parts: list[str] = []
-    for part in path:
-        if isinstance(part, int) and parts and not isinstance(part, bool):
-            parts[-1] = f"{parts[-1]}[{part}]"
-        else:
-            parts.append(str(part))
-    return ".".join(parts)
+    """A key path as the messages write it (:func:`ipp_calc.errors.key_path`)."""
+    return key_path(path)
 
 
 # --------------------------------------------------------------------------- pydantic → findings
