@@ -514,3 +514,32 @@ def test_mandatory_missing_is_sorted_by_priority_area_before_measure_id() -> Non
     result = score_points(sub, filled("A", 1, ["Alameda"], {}))
     assert [r.measure for r in result.measures] == ["10.1", "2.1"]  # area 1 first, then area 3
     assert result.mandatory_missing == (("10.1", "Alameda"), ("2.1", "Alameda"))  # the same order
+
+
+def test_what_a_plan_types_is_decided_by_the_measure_kind_in_one_place() -> None:
+    """Measure.answered_with: Yes/No for completion, the highest tier completed (0..3 here) for
+    tiers reached by completion, a number for every other kind and basis; the reader, the
+    template's drop-downs, prepopulation, the checks and the diff all ask it."""
+    from scenario import m, submission
+
+    measures = (
+        m("1.1", 1, "completion", 5)
+        + m("1.2", 1, "reporting", 5)
+        + m("1.3", 1, "target", 5)
+        + m("1.4", 1, "tiered", 5, extra="basis: completion, tiers: [{points: 2}, {points: 2}, {points: 1}]")
+        + m(
+            "1.5",
+            1,
+            "tiered",
+            5,
+            extra='basis: value, tiers: [{points: 2, at_least: "5"}, {points: 3, at_least: "10"}]',
+        )
+    )
+    got = {x.id: (x.answered_with, x.answer_words, x.numeric) for x in submission(1, {1: 25}, measures).measures}
+    assert got == {
+        "1.1": ("yes_no", "Yes/No", False),
+        "1.2": ("number", "a number", True),
+        "1.3": ("number", "a number", True),
+        "1.4": ("tier_count", "a tier count 0–3", False),
+        "1.5": ("number", "a number", True),
+    }

@@ -325,7 +325,8 @@ def _baseline_problem(ms: MeasureSet, years: Mapping[int, MeasureSet], sub: Subm
 
 
 def _answer_words(m: Measure) -> str:
-    return "Yes/No" if m.kind == "completion" else "a tier count"
+    """A measure that is not numeric, as a baseline message names it (no tier range: shorter)."""
+    return "Yes/No" if m.answered_with == "yes_no" else "a tier count"
 
 
 def _baseline_cycles(ms: MeasureSet, years: Mapping[int, MeasureSet]) -> list[Finding]:
@@ -412,17 +413,9 @@ def _prepopulation_problem(ms: MeasureSet, years: Mapping[int, MeasureSet], sub:
             f"PY{year} submission {ref.submission} measure {ref.measure} is {target.level}-level; "
             f"this one is {m.level}-level"
         )
-    if _answered_with(target) != _answered_with(m):
+    if target.answer_words != m.answer_words:
         return (
-            f"PY{year} submission {ref.submission} measure {ref.measure} is answered with {_answered_with(target)}, "
-            f"this one with {_answered_with(m)}"
+            f"PY{year} submission {ref.submission} measure {ref.measure} is answered with {target.answer_words}, "
+            f"this one with {m.answer_words}"
         )
     return None
-
-
-def _answered_with(m: Measure) -> str:
-    if m.kind == "completion":
-        return "Yes/No"
-    if m.kind == "tiered" and m.basis == "completion":
-        return f"a tier count 0–{len(m.tiers or [])}"
-    return "a number"

@@ -422,11 +422,7 @@ def _keyed(
 
 def answer_type(m: Measure) -> str:
     """What an MCP types for the measure: ``Yes/No``, ``a tier count`` or ``a number``."""
-    if m.kind == "completion":
-        return "Yes/No"
-    if m.kind == "tiered" and m.basis == "completion":
-        return "a tier count"
-    return "a number"
+    return {"yes_no": "Yes/No", "tier_count": "a tier count", "number": "a number"}[m.answered_with]
 
 
 def _answered_text(answered: Answered | None, submission: int, measure: str) -> str:

@@ -363,11 +363,29 @@ class Measure(Rule):
         return self.kind == "target" or (self.kind == "tiered" and self.basis == "target_ratio")
 
     @property
+    def answered_with(self) -> Literal["yes_no", "tier_count", "number"]:
+        """What the MCP types in the Response cell: the one place this is decided (the reader,
+        the template's drop-downs, prepopulation, the checks and the diff all ask here).
+        ``completion``: Yes/No; ``tiered`` by completion: the highest tier completed (0..N);
+        every other kind, and tiers reached by a number: a number."""
+        if self.kind == "completion":
+            return "yes_no"
+        if self.kind == "tiered" and self.basis == "completion":
+            return "tier_count"
+        return "number"
+
+    @property
+    def answer_words(self) -> str:
+        """:attr:`answered_with` as a message says it: ``Yes/No``, ``a tier count 0–3``, ``a number``."""
+        how = self.answered_with
+        if how == "yes_no":
+            return "Yes/No"
+        return f"a tier count 0–{len(self.tiers or [])}" if how == "tier_count" else "a number"
+
+    @property
     def numeric(self) -> bool:
         """Whether the MCP answers with a number (rather than Yes/No or a tier count)."""
-        return self.kind in ("reporting", "target", "improvement") or (
-            self.kind == "tiered" and self.basis != "completion"
-        )
+        return self.answered_with == "number"
 
     @property
     def needs_baseline(self) -> bool:

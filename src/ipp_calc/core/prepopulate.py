@@ -137,9 +137,9 @@ def _is_number(value: AnswerValue) -> bool:
 
 def fits(measure: Measure, value: AnswerValue) -> bool:
     """Whether a typed answer is of the kind the measure expects."""
-    if measure.kind == "completion":
+    if measure.answered_with == "yes_no":
         return isinstance(value, bool)
-    if measure.kind == "tiered" and measure.basis == "completion":
+    if measure.answered_with == "tier_count":
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= len(measure.tiers or [])
     return _is_number(value)
 

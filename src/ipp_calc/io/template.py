@@ -1040,9 +1040,9 @@ class _Validations:
         self.tiers: dict[int, list[str]] = {}
 
     def add(self, measure: Measure, ref: str) -> None:
-        if measure.kind == "completion":
+        if measure.answered_with == "yes_no":
             self.yes_no.append(ref)
-        elif measure.kind == "tiered" and measure.basis == "completion":
+        elif measure.answered_with == "tier_count":
             self.tiers.setdefault(len(measure.tiers or []), []).append(ref)
         else:
             self.number.append(ref)

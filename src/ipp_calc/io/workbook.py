@@ -544,13 +544,13 @@ def parse_response(measure: Measure, raw: CellValue | None, label: str) -> Answe
         raise problem
     if raw is None or is_blank(raw):
         return None
-    if measure.kind == "completion":
+    if measure.answered_with == "yes_no":
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw.strip().casefold() in ("yes", "no"):
             return raw.strip().casefold() == "yes"
         raise _CellProblem("cell-type", f"{label} expects Yes or No, found {shown(raw)}")
-    if measure.kind == "tiered" and measure.basis == "completion":
+    if measure.answered_with == "tier_count":
         count = len(measure.tiers or [])
         expects = f"the highest tier completed, a whole number 0–{count}"
         number = _as_decimal(raw, label)
