@@ -1,9 +1,9 @@
 """The workbook layout is defined once (``io/layout.py``) and the writer and reader agree with it.
 
 Why a test: the template writer and the workbook reader kept their own copies of the sheet names,
-Cover labels and headers. Until both import ``io/layout.py`` instead, this pins that any copy a
-module still has agrees with the layout, so a template ``ipp template`` writes is always one
-``ipp score`` can read. (A module that has dropped its copy passes: it uses the layout.)
+Cover labels and headers. Both now import ``io/layout.py``; this pins that each name they use *is*
+the layout's (the same object, not an equal copy that could drift), so a template ``ipp template``
+writes is always one ``ipp score`` can read.
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ COPIES = [
 
 @pytest.mark.parametrize(("module", "own", "name"), COPIES, ids=[f"{m.__name__}.{o}" for m, o, _ in COPIES])
 def test_a_modules_copy_of_the_layout_agrees_with_it(module: ModuleType, own: str, name: str) -> None:
-    expected = getattr(layout, name)
-    value = getattr(module, own, expected)
-    assert (tuple(value) if isinstance(value, list | tuple) else value) == expected
+    assert getattr(module, own) is getattr(layout, name)
 
 
 def test_measure_id_county_and_response_are_where_the_eye_starts() -> None:

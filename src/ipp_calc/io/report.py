@@ -57,6 +57,7 @@ from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.scoring import AreaDollars, ScoreResult
 from ipp_calc.core.trace import cite
 from ipp_calc.core.year import YearResult
+from ipp_calc.io.layout import REPORT_SHEETS
 from ipp_calc.io.output import atomic_write, neutralise
 from ipp_calc.io.sheetmodel import (
     BarChart,
@@ -77,7 +78,7 @@ SHARE_FORMAT = "0.00%"
 ILLUSTRATIVE = "Made with an illustrative measure set: not DHCS's numbers"
 #: Above this many cells (rows × the widest row, summed over the sheets) the report is streamed.
 STREAM_CELLS = 150_000
-SHEETS = ("Summary", "Cells", "Allocation", "Scores", "Pool", "Reconciliation", "Findings", "Sources")
+SHEETS = REPORT_SHEETS  # the report's sheets, in order (io/layout.py)
 
 #: Characters an .xlsx cannot hold (XML 1.0 has no place for them); dropped from text.
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")

@@ -27,7 +27,16 @@ from ipp_calc.core.models import Election, Measure, MeasureSet, Submission
 from ipp_calc.core.prepopulate import Prepopulation, fits
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
 from ipp_calc.errors import Finding, InputError
-from ipp_calc.io.layout import H_BASELINE, RESPONSE_COLUMNS, SUMMARY_SHEET, column_letter
+from ipp_calc.io.layout import (
+    COVER_LABELS,
+    COVER_SHEET,
+    H_BASELINE,
+    INSTRUCTIONS_SHEET,
+    RESPONSE_COLUMNS,
+    RESPONSES_SHEET,
+    SUMMARY_SHEET,
+    column_letter,
+)
 from ipp_calc.io.output import atomic_write, neutralise
 from ipp_calc.io.sheetmodel import (
     CellFormat,
@@ -43,9 +52,6 @@ from ipp_calc.io.xlsx import write_workbook
 
 # --------------------------------------------------------------------------- the layout
 
-COVER_SHEET = "Cover"
-RESPONSES_SHEET = "Responses"
-INSTRUCTIONS_SHEET = "Instructions"
 ELECTIONS_SHEET = "Elections"
 
 #: The Elections sheet's labels (column A), read back by :mod:`ipp_calc.io.elections`.
@@ -54,8 +60,6 @@ ELECTION_TOTAL = "Total flexible share"
 EXCEPTION_FROM, EXCEPTION_TO, EXCEPTION_SHARE, EXCEPTION_WHY = ("From area", "To area", "Share moved", "Justification")
 SUPPORTS_HEADER = "Community Support"
 
-#: The Cover's fixed rows, in order (FORMATS.md); rows after these are informative only.
-COVER_LABELS = ("MCP", "Program year", "Submission", "Counties", "Measure set")
 
 #: The Responses header, in order (io/layout.py): Measure ID, County and Response where the eye
 #: starts, ``Answer with`` beside Response, then Notes and what describes the measure.
@@ -310,11 +314,7 @@ def _cover_sheet(
     source = ms.submission_sources[sub.submission]
     status = "illustrative" if ms.illustrative else "official"
     values: list[tuple[str, Any]] = [
-        ("MCP", mcp),
-        ("Program year", ms.year),
-        ("Submission", sub.submission),
-        ("Counties", ", ".join(counties)),
-        ("Measure set", source.sha256),
+        *zip(COVER_LABELS, (mcp, ms.year, sub.submission, ", ".join(counties), source.sha256), strict=True),
         ("Submission label", sub.label),
         ("Program", ms.program.label),
         (

@@ -33,6 +33,24 @@ from typing import Any
 from ipp_calc.core.models import Measure, MeasureSet, Submission
 from ipp_calc.core.responses import PLAN_LEVEL, Answer, AnswerValue, FilledSubmission
 from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.io.layout import (
+    COVER_COUNTIES,
+    COVER_MCP,
+    COVER_MEASURE_SET,
+    COVER_PROGRAM_YEAR,
+    COVER_REQUIRED,
+    COVER_SHEET,
+    COVER_SUBMISSION,
+    H_BASELINE,
+    H_COUNTY,
+    H_MEASURE,
+    H_NOTES,
+    H_RESPONSE,
+    H_TARGET,
+    REQUIRED_HEADERS,
+    RESPONSES_SHEET,
+    USED_HEADERS,
+)
 from ipp_calc.io.measures import display_path
 from ipp_calc.io.xlsx_cells import (
     CellError,
@@ -59,25 +77,9 @@ __all__ = [
     "read_workbook_bytes",
 ]
 
-COVER = "Cover"
-RESPONSES = "Responses"
-
-#: Cover labels (column A) whose values (column B) the reader needs.
-COVER_REQUIRED = ("MCP", "Program year", "Submission", "Counties")
-COVER_MEASURE_SET = "Measure set"
-
-#: Responses headers the reader uses; the first three are required.
-H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET = (
-    "Measure ID",
-    "County",
-    "Response",
-    "Notes",
-    "Target",
-)
-#: The optional, locked column prepopulation writes for improvement measures (RULES.md section 8).
-H_BASELINE = "Baseline"
-REQUIRED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE)
-USED_HEADERS = (H_MEASURE, H_COUNTY, H_RESPONSE, H_NOTES, H_TARGET, H_BASELINE)
+# The sheet names, Cover labels and Responses headers, as the template writes them (io/layout.py).
+COVER = COVER_SHEET
+RESPONSES = RESPONSES_SHEET
 
 _YEAR_TEXT = re.compile(r"(?:py\s*)?(\d+)", re.IGNORECASE)
 
@@ -162,7 +164,7 @@ def cover_of(path: Path, display: str) -> tuple[str | None, int | None, int | No
     except InputError:
         for cells in sheet.rows.values():
             label = cells.get(1)
-            if isinstance(label, str) and _norm(label) == _norm("MCP"):
+            if isinstance(label, str) and _norm(label) == _norm(COVER_MCP):
                 value = cells.get(2)
                 usable = value is not None and not is_blank(value) and _unusable(value, "") is None
                 return (as_text(value) if usable and value is not None else None), None, None, None
@@ -233,17 +235,17 @@ def _parse_cover(sheet: Sheet, display: str) -> _Cover:
             )
         return number
 
-    year, submission = whole("Program year"), whole("Submission")
+    year, submission = whole(COVER_PROGRAM_YEAR), whole(COVER_SUBMISSION)
     counties: tuple[str, ...] = ()
-    if "Counties" in values:
-        counties = _split_counties(values["Counties"])
+    if COVER_COUNTIES in values:
+        counties = _split_counties(values[COVER_COUNTIES])
         if not counties:
-            found.add("cover-value", '"Counties" lists no county', cell=f"B{rows_of['Counties']}", **where)
+            found.add("cover-value", '"Counties" lists no county', cell=f"B{rows_of[COVER_COUNTIES]}", **where)
     found.raise_if_any()
     assert year is not None and submission is not None
     measure_set = values.get(COVER_MEASURE_SET)
     return _Cover(
-        mcp=as_text(values["MCP"]),
+        mcp=as_text(values[COVER_MCP]),
         year=year,
         submission=submission,
         counties=counties,
