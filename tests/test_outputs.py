@@ -448,6 +448,8 @@ def test_ipp_alone_prints_the_help_and_exits_0_and_h_is_help(run_cli: RunCli) ->
     code, out, err = run_cli([])
     assert code == 0 and err == ""
     assert out.startswith("Usage: ipp") and "Commands:" in out and "-h, --help" in out
+    assert "Exit codes: 0 done, 1 findings, 2 bad input or usage, 70 a bug" in out
+    assert "--debug" in out and "IPP_DEBUG=1" in out
     code, out, _ = run_cli(["run", "-h"])
     assert code == 0 and out.startswith("Usage: ipp run")
 

@@ -38,7 +38,6 @@ typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ign
 
 app = typer.Typer(
     name="ipp",
-    help="Scoring and payment calculator for the CalAIM Incentive Payment Program (IPP).",
     no_args_is_help=True,
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
