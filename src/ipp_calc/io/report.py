@@ -231,6 +231,7 @@ _HEADER_OF: dict[Style, str] = {
     "money": "header_right",
     "money_bold": "header_right",
     "performance": "header_right",
+    "fraction": "header_right",
     "share": "header_right",
     "number": "header_right",
     "money+right": "header_right",
