@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from ipp_calc.app.common import data_inputs
 from ipp_calc.app.outcome import Document, Outcome
 from ipp_calc.errors import Finding
 from ipp_calc.io.measures import illustrative_notes
+
+if TYPE_CHECKING:  # the types at this layer's boundaries, imported only for the type checker
+    from collections.abc import Sequence
+
+    from ipp_calc.core.diff import Attribution, Change, Dropped, Impact
+    from ipp_calc.core.models import MeasureSet, Program
+    from ipp_calc.core.year import YearInputs, YearResult
+    from ipp_calc.io.gitrev import LoadedTree, Tree
 
 #: When ``ipp diff`` exits 1: on a breaking change, on any change, or never.
 FailOn = Literal["breaking", "any", "never"]
@@ -107,7 +115,7 @@ def diff(
     )
 
 
-def diff_sides(paths: list[Path], base: str | None, measures: Path | None) -> tuple[Any, Any, list[Path]]:
+def diff_sides(paths: list[Path], base: str | None, measures: Path | None) -> tuple[Tree, Tree, list[Path]]:
     """OLD and NEW as trees of text, and the folders on disk (never to be overwritten by -o)."""
     from ipp_calc.errors import Finding, InputError
     from ipp_calc.io.gitrev import folder_tree, git_tree, relative_in_repo, work_tree_root
@@ -144,7 +152,9 @@ def diff_sides(paths: list[Path], base: str | None, measures: Path | None) -> tu
     return old, new, [path]
 
 
-def diff_pairs(old: Any, new: Any, year: int | None) -> tuple[dict[int, Any], dict[int, Any]]:
+def diff_pairs(
+    old: LoadedTree, new: LoadedTree, year: int | None
+) -> tuple[dict[int, MeasureSet], dict[int, MeasureSet]]:
     """The program years to compare: year → measure set, per side."""
     from ipp_calc.errors import Finding, InputError
 
@@ -167,7 +177,9 @@ def diff_pairs(old: Any, new: Any, year: int | None) -> tuple[dict[int, Any], di
     return before, after
 
 
-def impact_year(before: dict[int, Any], after: dict[int, Any], changes: Any, year: int | None) -> int:
+def impact_year(
+    before: dict[int, MeasureSet], after: dict[int, MeasureSet], changes: Sequence[Change], year: int | None
+) -> int:
     """The one program year whose dollars --data can compare."""
     import re
 
@@ -197,19 +209,21 @@ class DollarRun:
     (``refused`` says, per MCP, why: an election that no longer adds up), so the structural
     changes are still reported and the reader is told why there are no dollars."""
 
-    impact: Any
+    impact: Impact | None
     notes: list[str]
-    answered: Any
-    old_result: Any
-    new_result: Any
-    dropped: Any
+    answered: dict[tuple[int, str], int]
+    old_result: YearResult
+    new_result: YearResult | None
+    dropped: tuple[Dropped, ...]
     refused: dict[str, str]
     #: The inputs the two runs were made on (the workbooks read once, under OLD), for --attribute.
-    old_inputs: Any = None
-    new_inputs: Any = None
+    old_inputs: YearInputs | None = None
+    new_inputs: YearInputs | None = None
 
 
-def dollar_impact(old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs: int | None) -> DollarRun:
+def dollar_impact(
+    old: LoadedTree, new: LoadedTree, old_ms: MeasureSet, new_ms: MeasureSet, data: Path, jobs: int | None
+) -> DollarRun:
     """The year run under OLD and NEW on the same data and workbooks (read once, under OLD)."""
     import tempfile
     from dataclasses import replace
@@ -285,25 +299,28 @@ def dollar_impact(old: Any, new: Any, old_ms: Any, new_ms: Any, data: Path, jobs
     return DollarRun(impact, notes, answered, old_result, new_result, dropped, {}, loaded.inputs, new_inputs)
 
 
-def attribute_changes(changes: Any, dollars: DollarRun, data: Path, notes: list[str]) -> Any:
+def attribute_changes(
+    changes: Sequence[Change], dollars: DollarRun, data: Path, notes: list[str]
+) -> Attribution | None:
     """Each change applied alone onto OLD and the year run again on the workbooks already read
     (the data folder is read again only for a program that is neither OLD's nor NEW's); None,
     with a note, when NEW cannot pay the data folder."""
-    from ipp_calc.core.diff import attribute
+    from ipp_calc.core.diff import DataUnder, attribute
     from ipp_calc.io.data import read_data_folder
 
-    if dollars.impact is None:
+    old_inputs, new_inputs, new_result = dollars.old_inputs, dollars.new_inputs, dollars.new_result
+    if dollars.impact is None or old_inputs is None or new_inputs is None or new_result is None:
         notes.append("--attribute: no dollar impact, so nothing to attribute to the changes")
         return None
 
-    def read(program: Any) -> Any:
+    def read(program: Program) -> DataUnder:
         folder = read_data_folder(data, program)
         return folder.plans, folder.elections, folder.table, folder.targets
 
-    return attribute(changes, dollars.old_inputs, dollars.new_inputs, dollars.old_result, dollars.new_result, read=read)
+    return attribute(changes, old_inputs, new_inputs, dollars.old_result, new_result, read=read)
 
 
-def _refused_by_mcp(findings: Any, mcps: list[str]) -> dict[str, str]:
+def _refused_by_mcp(findings: Sequence[Finding], mcps: list[str]) -> dict[str, str]:
     """Per MCP, the first reason NEW refuses its data (findings name the MCP in their key, such as
     ``alpha.flexible``, or in their message); a finding that names no MCP is not attributed."""
     out: dict[str, str] = {}
@@ -316,7 +333,7 @@ def _refused_by_mcp(findings: Any, mcps: list[str]) -> dict[str, str]:
     return out
 
 
-def check_notes(before: dict[int, Any], after: dict[int, Any]) -> list[str]:
+def check_notes(before: dict[int, MeasureSet], after: dict[int, MeasureSet]) -> list[str]:
     """Without --data a set that fails ``ipp check`` can still be compared; say that it fails."""
     from ipp_calc.core.checks import check_measure_set
 

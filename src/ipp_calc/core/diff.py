@@ -1328,10 +1328,10 @@ class Attribution:
 
 #: Reads the data folder's plans, elections, allocation table and targets for a program (the
 #: elections are checked against it); raises :class:`InputError` when they do not fit it.
-ReadData = Callable[
-    [Program],
-    tuple[tuple[PlanRow, ...], Mapping[str, Election], tuple[TableRow, ...] | None, tuple[TargetRow, ...] | None],
+DataUnder = tuple[
+    tuple[PlanRow, ...], Mapping[str, Election], tuple[TableRow, ...] | None, tuple[TargetRow, ...] | None
 ]
+ReadData = Callable[[Program], DataUnder]
 
 
 def _inputs_under(ms: MeasureSet, old: YearInputs, new: YearInputs, read: ReadData | None) -> YearInputs:
