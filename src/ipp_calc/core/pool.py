@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ipp_calc.core.allocation import Allocation, community_supports_offered
 from ipp_calc.core.models import Election, MeasureSet
@@ -216,6 +216,18 @@ def recoupment(ms: MeasureSet, election: Election, scores: Sequence[ScoreResult]
     return round_cents(Fraction(election.recoupment) * Fraction(earned))
 
 
+class _Standing(NamedTuple):
+    """One plan before the pool is split: why it is not eligible (none: eligible), how it
+    performed, what it earned, its room under the incentive limit (None: no cap), its maximum
+    allocation (the pool weight's first factor)."""
+
+    reasons: list[str]
+    performance: Performance
+    earned: Decimal
+    room: Decimal | None
+    max_allocation: Decimal
+
+
 def run_pool(
     ms: MeasureSet,
     allocation: Allocation,
@@ -233,7 +245,7 @@ def run_pool(
 
     perf_sub = program.performance_submission
     limit = Fraction(program.incentive_limit.share_of_capitation)
-    info: dict[str, tuple[list[str], Performance, Decimal, Decimal | None, Decimal]] = {}
+    info: dict[str, _Standing] = {}
     for plan in allocation.plans:
         mine = scores.get(plan.mcp, ())
         reasons = eligibility_reasons(ms, plan.mcp, mine, elections[plan.mcp])
@@ -241,20 +253,24 @@ def run_pool(
         earned = total(s.earned for s in mine)
         cap = allocation.capitation.get(plan.mcp)
         room = max(ZERO, floor_cents(limit * Fraction(cap) - Fraction(earned))) if cap is not None else None
-        info[plan.mcp] = (reasons, perf, earned, room, plan.max_allocation)
+        info[plan.mcp] = _Standing(reasons, perf, earned, room, plan.max_allocation)
 
-    weights = {m: Fraction(v[4]) * v[1].value for m, v in info.items() if not v[0] and v[1].value > 0}
-    awards, rounds, retained = award_in_rounds(pool, weights, {m: v[3] for m, v in info.items()})
+    weights = {
+        m: Fraction(v.max_allocation) * v.performance.value
+        for m, v in info.items()
+        if not v.reasons and v.performance.value > 0
+    }
+    awards, rounds, retained = award_in_rounds(pool, weights, {m: v.room for m, v in info.items()})
     plans = tuple(
         PoolPlan(
             mcp=m,
-            eligible=not v[0],
-            reasons=tuple(v[0]),
-            performance=v[1],
-            max_allocation=v[4],
-            earned=v[2],
+            eligible=not v.reasons,
+            reasons=tuple(v.reasons),
+            performance=v.performance,
+            max_allocation=v.max_allocation,
+            earned=v.earned,
             recouped=recouped[m],
-            room=v[3],
+            room=v.room,
             award=awards.get(m, ZERO),
             capped=any(m in r.capped for r in rounds),
         )

@@ -251,22 +251,22 @@ def validate(target: type[M], doc: YamlDoc, *, what: str | None = None) -> M:
     try:
         return adapter.validate_python(doc.data)
     except ValidationError as exc:
-        raise InputError(_merge_misspellings(list(_findings(exc, target, doc, what)))) from None
+        suggested: set[str] = set()
+        found = list(_findings(exc, target, doc, what, suggested))
+        raise InputError(_merge_misspellings(found, suggested)) from None
 
 
-def _merge_misspellings(findings: list[Finding]) -> list[Finding]:
+def _merge_misspellings(findings: list[Finding], suggested: set[str]) -> list[Finding]:
     """A misspelt key shows up twice: as unknown (``flexable``) and as missing (``flexible``).
-    Keep only the unknown-key finding, whose message already says "did you mean 'flexible'?"."""
-    suggested = set()
-    for f in findings:
-        if f.code == "yaml-unknown-key" and f.key and "did you mean '" in f.message:
-            name = f.message.split("did you mean '", 1)[1].split("'", 1)[0]
-            parent = f.key.rsplit(".", 1)[0] if "." in f.key else ""
-            suggested.add(f"{parent}.{name}" if parent else name)
+    Keep only the unknown-key finding, whose message already says "did you mean 'flexible'?";
+    ``suggested`` holds the key paths those did-you-means name."""
     return [f for f in findings if not (f.code == "yaml-missing-key" and f.key in suggested)] or findings
 
 
-def _findings(exc: ValidationError, target: Any, doc: YamlDoc, what: str | None) -> Iterator[Finding]:
+def _findings(
+    exc: ValidationError, target: Any, doc: YamlDoc, what: str | None, suggested: set[str]
+) -> Iterator[Finding]:
+    """One finding per place pydantic refused; each did-you-mean's key path goes into ``suggested``."""
     seen: set[tuple[Any, ...]] = set()
     for err in exc.errors(include_url=False):
         loc = _clean_loc(err["loc"])
@@ -284,6 +284,7 @@ def _findings(exc: ValidationError, target: Any, doc: YamlDoc, what: str | None)
             close = difflib.get_close_matches(name, allowed, n=1)
             if close:
                 hint = f" (did you mean {close[0]!r}?)"
+                suggested.add(dotted((*loc[:-1], close[0])))
             listed = ", ".join(allowed) if allowed else "none"
             yield Finding(
                 "yaml-unknown-key", f"unknown key{hint}; allowed: {listed}", file=doc.file, line=line, key=key
