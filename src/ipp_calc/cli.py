@@ -1081,8 +1081,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
                 "please rerun with --debug and report the traceback\n"
             )
             code = EXIT_BUG
-    if argv is None:  # the console script (not a test calling main): leave without the teardown
-        _leave(code)
+    if argv is None and sys.getprofile() is None and sys.gettrace() is None:
+        _leave(code)  # the console script, not a test, a profiler or coverage: no teardown
     sys.exit(code)
 
 

@@ -40,6 +40,7 @@ from ipp_calc.io.sheetmodel import (
     Validation,
     WorkbookModel,
 )
+from ipp_calc.io.xlsx_rows import RowsWorksheet, fast_rows_possible
 
 _CM_TO_PIXELS = 96 / 2.54
 
@@ -65,7 +66,7 @@ def write_workbook(model: WorkbookModel, stream: BinaryIO) -> None:
             workbook.set_properties(properties)
             formats = _Formats(workbook)
             for sheet in model.sheets:
-                worksheet = workbook.add_worksheet(sheet.title)
+                worksheet = workbook.add_worksheet(sheet.title, worksheet_class=RowsWorksheet)
                 _write_sheet(worksheet, sheet, formats)
                 if sheet.title == model.active:
                     worksheet.activate()
@@ -174,6 +175,9 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
 
 
 def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
+    if fast_rows_possible(ws, sheet):  # whole rows at once: io/xlsx_rows.py
+        ws.write_rows(((values, formats.row(looks, len(values))) for values, looks in sheet.rows), _write_other)
+        return
     write_string, write_number = ws.write_string, ws.write_number
     heights = sheet.heights
     merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in sheet.merged}
@@ -204,6 +208,14 @@ def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
                 ws.write_formula(r, c, value.text, look, "" if value.cached is None else value.cached)
             else:
                 raise TypeError(f"{sheet.title}: no cell type for {value!r}")
+
+
+def _write_other(ws: Any, r: int, c: int, value: Any, look: Any) -> None:
+    """A value that is not text, a number, a boolean or empty: a formula, through XlsxWriter."""
+    if value.__class__ is Formula:
+        ws.write_formula(r, c, value.text, look, "" if value.cached is None else value.cached)
+    else:
+        raise TypeError(f"{ws.name}: no cell type for {value!r}")
 
 
 def _validate(ws: Any, validation: Validation) -> None:

@@ -1,0 +1,265 @@
+"""A sheet's cells written as XlsxWriter writes them, without its per-cell cost (issue 18).
+
+Why: writing the statewide report's 46,000 cells through ``write_string``/``write_number`` and
+then XlsxWriter's own row loop took about half of ``ipp run -o report.xlsx`` (bench/): every cell
+went through a decorator, a bounds check, a namedtuple in a table of dicts, and at ``close()``
+through a generic per-cell XML writer. :class:`RowsWorksheet` is an XlsxWriter worksheet that
+takes whole rows instead and writes their ``<row>``/``<c>`` XML at once, in exactly the bytes
+XlsxWriter itself writes for the same cells (tests/test_xlsx_rows.py compares the two, part by
+part, in memory and in ``constant_memory`` mode): text into XlsxWriter's own shared-string table
+(or inline, in ``constant_memory`` mode), numbers with ``{:.16G}``, formatted blanks, booleans.
+Anything else (a formula, and whatever XlsxWriter may add) is handed to XlsxWriter's own methods
+and its XML taken from XlsxWriter's own cell writer, so the semantics stay XlsxWriter's.
+
+Only sheets without row heights or comments take this path (:func:`fast_rows_possible`); the
+others are written cell by cell as before.
+
+One deliberate difference: in ``constant_memory`` mode XlsxWriter writes a text that starts with
+``<r>`` and ends with ``</r>`` into the file unescaped, as if it were rich-text XML; here every
+text is escaped, so a name typed that way cannot break the workbook.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import Worksheet
+
+#: Writes one value of a type the fast path does not take: ``(worksheet, row, column, value, format)``.
+WriteOther = Callable[[Any, int, int, Any, Any], None]
+
+#: What XlsxWriter escapes in text and turns into ``_xHHHH_``: ``&<>`` and control characters.
+_NEEDS_ESCAPE = re.compile(r'[&<>"\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_')
+#: XlsxWriter's own limit: text longer than this many UTF-16 units is cut (Excel's 32,767).
+_STRING_MAX = 32767
+
+
+def fast_rows_possible(ws: Any, sheet: Any) -> bool:
+    """Whether a sheet model's rows can be written by :meth:`RowsWorksheet.write_rows`: no row
+    heights, comments or merged cells (their rows carry more than cells), no chart (whose cached
+    values XlsxWriter takes from its own cell table), and XlsxWriter's Excel 2007 row attributes."""
+    return (
+        isinstance(ws, RowsWorksheet)
+        and not getattr(sheet, "heights", None)
+        and not getattr(sheet, "comments", None)
+        and not getattr(sheet, "charts", None)
+        and not getattr(sheet, "merged", None)
+        and getattr(ws, "excel_version", None) == 2007
+    )
+
+
+class RowsWorksheet(Worksheet):  # type: ignore[misc]
+    """An XlsxWriter worksheet that also takes whole rows (:meth:`write_rows`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fast_xml: list[str] | None = None  # in-memory mode: the <row> elements, in order
+        self._looks: list[Any] = []  # in-memory mode: the formats used, by token number
+        self._look_tokens: dict[int, str] = {}  # id(format) → its one-character token
+        self._firsts: list[tuple[bool, int, int]] = []  # (is a cell, token or row, column), in cell order
+        self._others: list[tuple[int, int]] = []  # cells left in XlsxWriter's table, by token number
+
+    def write_rows(self, rows: Iterable[tuple[Sequence[Any], Sequence[Any]]], write_other: WriteOther) -> None:
+        """Write ``rows`` from row 0 down: ``(values, formats)``, a format (XlsxWriter's) per value.
+
+        A value is ``str`` ("" writes nothing but its format), ``Decimal``/``int``/``float``,
+        ``bool``, ``None`` (its format only), or anything else, which ``write_other(ws, row,
+        column, value, format)`` writes through XlsxWriter's own methods.
+        """
+        _write_rows(self, rows, write_other)
+
+    def style(self, look: Any) -> str:
+        """The ``s`` attribute of a cell with this format. XlsxWriter numbers formats in the order
+        cells first use them as it writes the sheet's XML (and in ``constant_memory`` mode, as
+        cells are written), so in memory a cell gets a one-character token here, turned into
+        its number when the sheet is written (:meth:`_write_sheet_data`), in the same order."""
+        if look is None:
+            return ""
+        if self.constant_memory:
+            return f' s="{look._get_xf_index()}"'
+        token = self._look_tokens.get(id(look))
+        if token is None:
+            token = self._look_tokens[id(look)] = chr(_TOKEN_BASE + len(self._looks))
+            self._firsts.append((False, len(self._looks), 0))
+            self._looks.append(look)
+        return token
+
+    def other(self, row: int, column: int) -> str:
+        """A placeholder for the cell XlsxWriter holds at (row, column), written in its turn."""
+        self._firsts.append((True, row, column))
+        self._others.append((row, column))
+        return f"\x03{len(self._others) - 1}\x04"
+
+    def _write_sheet_data(self) -> None:
+        if self._fast_xml is None or self.dim_rowmin is None:
+            super()._write_sheet_data()
+            return
+        styles: dict[str, str] = {}
+        cells: dict[tuple[int, int], str] = {}
+        for is_cell, a, b in self._firsts:  # XlsxWriter's order: as its cell loop would meet them
+            if is_cell:
+                cells[(a, b)] = _cell_xml(self, a, b)
+            else:
+                styles[chr(_TOKEN_BASE + a)] = f' s="{self._looks[a]._get_xf_index()}"'
+        xml = "".join(self._fast_xml)
+        for token, style in styles.items():  # a few formats per sheet: a few fast passes
+            xml = xml.replace(token, style)
+        if self._others:
+            others = self._others
+            xml = _OTHER.sub(lambda m: cells[others[int(m.group(1))]], xml)
+        self.fh.write("<sheetData>")
+        self.fh.write(xml)
+        self.fh.write("</sheetData>")
+
+
+#: The first of the one-character tokens for formats (Unicode's private use area: in memory, a
+#: sheet's XML holds only references, numbers and shared-string numbers, never such a character).
+_TOKEN_BASE = 0xE000
+_OTHER = re.compile("\x03([0-9]+)\x04")
+
+
+def _cell_xml(ws: RowsWorksheet, row: int, column: int) -> str:
+    """The XML XlsxWriter writes for the cell it holds at (row, column), taken out of its table."""
+    cell = ws.table[row].pop(column)
+    if not ws.table[row]:
+        del ws.table[row]
+    saved, ws.fh = ws.fh, io.StringIO()
+    try:
+        ws._write_cell(row, column, cell)
+        return str(ws.fh.getvalue())
+    finally:
+        ws.fh = saved
+
+
+def _write_rows(
+    ws: RowsWorksheet,
+    rows: Iterable[tuple[Sequence[Any], Sequence[Any]]],
+    write_other: WriteOther,
+) -> None:
+    constant_memory = bool(ws.constant_memory)
+    column_formats = {c: info.column_format for c, info in ws.col_info.items() if info.column_format is not None}
+    for c in sorted(column_formats):  # XlsxWriter numbers the columns' formats first (<cols>)
+        ws.style(column_formats[c])
+    refs: list[str] = []  # "A", "B", …: the column letters, grown as needed
+    blocks = None if constant_memory else _SpanBlocks()
+    for r, (values, formats) in enumerate(rows):
+        if r >= ws.xls_rowmax or len(values) > ws.xls_colmax:
+            raise ValueError(f"{ws.name}: row {r + 1} or its {len(values)} columns is past the sheet's last cell")
+        while len(refs) < len(values):
+            refs.append(xl_rowcol_to_cell_fast(0, len(refs))[:-1])
+        number = str(r + 1)
+        cells, low, high = _row_cells(ws, r, number, values, formats, refs, column_formats, write_other)
+        if low < 0:
+            continue
+        ws._check_dimensions(r, low)
+        ws._check_dimensions(r, high)
+        if blocks is None:
+            ws.previous_row = r
+            ws.row_data_fh.write(f'<row r="{number}">' + "".join(cells) + "</row>")
+        else:
+            blocks.add(r, cells, low, high)
+    if blocks is not None:
+        ws._fast_xml = blocks.done()
+
+
+def _row_cells(
+    ws: RowsWorksheet,
+    r: int,
+    number: str,
+    values: Sequence[Any],
+    formats: Sequence[Any],
+    refs: list[str],
+    column_formats: dict[int, Any],
+    write_other: WriteOther,
+) -> tuple[list[str], int, int]:
+    """One row's cells' XML, and its first and last column written (-1, -1: none)."""
+    cells: list[str] = []
+    low, high = -1, -1
+    for c, value in enumerate(values):
+        look = formats[c]
+        if look is None and c in column_formats:  # XlsxWriter: a column's format for a plain cell
+            look = column_formats[c]
+        xml = _cell(ws, f"{refs[c]}{number}", value, look, formats[c] is not None)
+        if xml is None and value.__class__ not in _PLAIN_TYPES:
+            write_other(ws, r, c, value, formats[c])
+            if r in ws.table and c in ws.table[r]:
+                xml = _cell_xml(ws, r, c) if ws.constant_memory else ws.other(r, c)
+        if xml is not None:
+            cells.append(xml)
+            low = c if low < 0 else low
+            high = c
+    return cells, low, high
+
+
+#: The types :func:`_cell` writes itself (None: an empty cell, written only with a format).
+_PLAIN_TYPES = frozenset({str, Decimal, int, float, bool, type(None)})
+
+
+def _cell(ws: RowsWorksheet, ref: str, value: Any, look: Any, formatted: bool) -> str | None:
+    """One cell's XML as XlsxWriter writes it, or None (nothing to write, or not a plain type)."""
+    kind = value.__class__
+    if kind not in _PLAIN_TYPES or ((value is None or (kind is str and not value)) and not formatted):
+        return None
+    style = ws.style(look)
+    if kind is str and value:
+        if ws.constant_memory:
+            return _inline_string(ws, ref, style, value)
+        text = value if len(value) <= _STRING_MAX // 2 else _truncated(value)
+        return f'<c r="{ref}"{style} t="s"><v>{ws.str_table._get_shared_string_index(text)}</v></c>'
+    if kind is Decimal or kind is int or kind is float:
+        if not (value.is_finite() if kind is Decimal else math.isfinite(value)):
+            raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors'")
+        return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+    if kind is bool:
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if (kind is str or value is None) and formatted:  # "" and None: a formatted empty cell
+        return f'<c r="{ref}"{style}/>'
+    return None
+
+
+class _SpanBlocks:
+    """In-memory rows, grouped as XlsxWriter groups them: each block of 16 rows says which
+    columns its rows use (``spans="1:5"``), so a block is written when it is complete."""
+
+    def __init__(self) -> None:
+        self.xml: list[str] = []
+        self.rows: list[tuple[int, list[str]]] = []
+        self.low, self.high = -1, -1
+
+    def add(self, row: int, cells: list[str], low: int, high: int) -> None:
+        if self.rows and self.rows[0][0] // 16 != row // 16:
+            self.flush()
+        self.rows.append((row, cells))
+        self.low = low if self.low < 0 else min(self.low, low)
+        self.high = max(self.high, high)
+
+    def flush(self) -> None:
+        spans = f"{self.low + 1}:{self.high + 1}"
+        for row, cells in self.rows:
+            self.xml.append(f'<row r="{row + 1}" spans="{spans}">' + "".join(cells) + "</row>")
+        self.rows.clear()
+        self.low, self.high = -1, -1
+
+    def done(self) -> list[str]:
+        if self.rows:
+            self.flush()
+        return self.xml
+
+
+def _truncated(text: str) -> str:
+    """XlsxWriter's own cut of a text past Excel's limit (counted in UTF-16 units)."""
+    return str(_utf16_truncate(text, _STRING_MAX)) if _utf16_len(text) > _STRING_MAX else text
+
+
+def _inline_string(ws: RowsWorksheet, ref: str, style: str, value: str) -> str:
+    text = value if len(value) <= _STRING_MAX // 2 else _truncated(value)
+    if _NEEDS_ESCAPE.search(text):
+        text = ws._escape_data(ws._escape_control_characters(text))
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
