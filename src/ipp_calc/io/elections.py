@@ -49,9 +49,9 @@ def read_elections_sheet(path: Path, ms: MeasureSet) -> WorkbookElection | None:
 def _sheet_rows(data: bytes, shown: str) -> list[tuple[int, tuple[CellValue | None, CellValue | None]]]:
     """The Elections sheet's (row number, (column A, column B)) for its non-blank rows, typed
     as every workbook cell is (:mod:`ipp_calc.io.xlsx_cells`), read sparse like Responses."""
-    reader.check_archive(data, shown)
+    parts = reader.check_archive(data, shown)
     try:
-        sheet = read_sheets(data, shown, (ELECTIONS_SHEET,))[ELECTIONS_SHEET]
+        sheet = read_sheets(data, shown, (ELECTIONS_SHEET,), parts)[ELECTIONS_SHEET]
     except InputError as exc:
         if exc.first.code != "missing-sheet":
             raise

@@ -8,16 +8,15 @@ formats (``cellXfs``) are percentages, and only when some are does a scan of the
 tags (``<c r="G14" s="5">``) find the cells that use them.
 
 The archive has already passed :func:`ipp_calc.io.workbook.check_archive` (entry count, sizes,
-no DTD or entity), and XML is parsed with defusedxml only.
+no DTD or entity), which hands over the parts it decompressed; XML is parsed with defusedxml only.
 """
 
 from __future__ import annotations
 
-import io
+import functools
 import posixpath
 import re
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Built-in number formats that are percentages (ECMA-376 Part 1, 18.8.30: 9 ``0%``, 10 ``0.00%``).
@@ -49,35 +48,37 @@ def is_percent_code(code: str) -> bool:
     return False
 
 
-def percent_cells(
-    data: bytes, sheet_title: str, cells: Iterable[str], sheet_part: Callable[[zipfile.ZipFile, str, Any], str | None]
-) -> set[str]:
-    """Which of ``cells`` (``"G14"``) on ``sheet_title`` have a percentage number format.
+def percent_cells(parts: Mapping[str, bytes], sheet_xml: bytes, cells: Iterable[str]) -> set[str]:
+    """Which of ``cells`` (``"G14"``) of a sheet have a percentage number format.
 
-    ``sheet_part`` finds the sheet's zip path (the workbook reader's own resolver). A workbook
-    whose styles cannot be read gives an empty set: this only adds a warning, never refuses.
+    ``parts`` are the workbook's parts as :func:`~ipp_calc.io.xlsx_container.check_archive`
+    decompressed them, ``sheet_xml`` the sheet's part as the sheet reader read it: nothing is
+    decompressed again. A workbook whose styles cannot be read gives an empty set: this only adds
+    a warning, never refuses.
     """
     wanted = set(cells)
     if not wanted:
         return set()
-    from defusedxml.ElementTree import parse
+    from defusedxml.ElementTree import fromstring
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            styles = _styles_part(archive, parse)
-            if styles is None:
-                return set()
-            percent_xfs = _percent_xfs(parse(archive.open(styles)).getroot())
-            if not percent_xfs:
-                return set()
-            part = sheet_part(archive, sheet_title, parse)
-            if part is None:
-                return set()
-            xml = archive.read(part)
+        styles = _styles_part(parts, fromstring)
+        if styles is None:
+            return set()
+        percent_xfs = _percent_xfs_of(parts[styles])
     except Exception:
         return set()
+    if not percent_xfs:
+        return set()
+    # Only the cells whose start tag names a percentage style: found by one search for those
+    # style numbers (a few cells), not by parsing every cell's attributes (issue 18).
+    numbers = "|".join(str(n) for n in sorted(percent_xfs)).encode("ascii")
+    candidates = re.compile(rb"""\bs\s*=\s*["']0*(?:""" + numbers + rb""")["']""")
     hits: set[str] = set()
-    for match in _CELL_START.finditer(xml):
+    for found in candidates.finditer(sheet_xml):
+        match = _CELL_START.match(sheet_xml, sheet_xml.rfind(b"<", 0, found.start()))
+        if match is None or match.end() <= found.start():
+            continue  # not in a cell's start tag
         attributes = dict(_ATTRIBUTE.findall(match.group(1)))
         ref = attributes.get(b"r", b"").decode("ascii", "replace")
         style = attributes.get(b"s", b"")
@@ -86,12 +87,11 @@ def percent_cells(
     return hits
 
 
-def _styles_part(archive: zipfile.ZipFile, parse: Any) -> str | None:
-    names = set(archive.namelist())
+def _styles_part(parts: Mapping[str, bytes], fromstring: Any) -> str | None:
     book = "xl/workbook.xml"
     rels = "xl/_rels/workbook.xml.rels"
-    if rels in names:
-        for rel in parse(archive.open(rels)).getroot():
+    if rels in parts:
+        for rel in fromstring(parts[rels]):
             if str(rel.get("Type", "")).endswith("/styles"):
                 target = str(rel.get("Target", ""))
                 path = (
@@ -99,12 +99,21 @@ def _styles_part(archive: zipfile.ZipFile, parse: Any) -> str | None:
                     if target.startswith("/")
                     else posixpath.normpath(posixpath.join(posixpath.dirname(book), target))
                 )
-                return path if path in names else None
-    return "xl/styles.xml" if "xl/styles.xml" in names else None
+                return path if path in parts else None
+    return "xl/styles.xml" if "xl/styles.xml" in parts else None
 
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
+
+
+@functools.lru_cache(maxsize=32)
+def _percent_xfs_of(styles: bytes) -> frozenset[int]:
+    """:func:`_percent_xfs` of a styles part, by its bytes: a year's workbooks come from one
+    template, so most share their styles part byte for byte, and it is parsed once."""
+    from defusedxml.ElementTree import fromstring
+
+    return frozenset(_percent_xfs(fromstring(styles)))
 
 
 def _percent_xfs(root: Any) -> set[int]:

@@ -22,7 +22,6 @@ split by job:
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -62,7 +61,7 @@ from ipp_calc.io.xlsx_cells import (
     number_text,
     shown,
 )
-from ipp_calc.io.xlsx_container import DEFAULT_LIMITS, Limits, check_archive, read_workbook_bytes, workbook_parts
+from ipp_calc.io.xlsx_container import DEFAULT_LIMITS, Limits, Parts, check_archive, read_workbook_bytes
 from ipp_calc.io.xlsx_sheets import Sheet, column_letters, read_sheets
 
 __all__ = [
@@ -117,8 +116,8 @@ def read_submission(
     """
     name = display if display is not None else display_path(path)
     data = read_workbook_bytes(path, name, limits)
-    check_archive(data, name, limits)
-    sheets = read_sheets(data, name, (COVER, RESPONSES))
+    parts = check_archive(data, name, limits)
+    sheets = read_sheets(data, name, (COVER, RESPONSES), parts)
     cover = _parse_cover(sheets[COVER], name)
     ms = _measure_set(measure_sets, cover, name)
     sub = ms.submission(cover.submission)
@@ -134,7 +133,7 @@ def read_submission(
             )
         )
     _check_measure_set(ms, sub, cover, name, allow_measure_set_change)
-    answers = _parse_responses(sheets[RESPONSES], sub, cover, name, data)
+    answers = _parse_responses(sheets[RESPONSES], sub, cover, name, parts)
     return FilledSubmission(
         mcp=cover.mcp,
         program_year=cover.year,
@@ -155,8 +154,8 @@ def cover_of(path: Path, display: str) -> tuple[str | None, int | None, int | No
     """
     try:
         data = read_workbook_bytes(path, display)
-        check_archive(data, display)
-        sheet = read_sheets(data, display, (COVER,))[COVER]
+        parts = check_archive(data, display)
+        sheet = read_sheets(data, display, (COVER,), parts)[COVER]
     except InputError:
         return None, None, None, None
     try:
@@ -323,7 +322,7 @@ def _check_measure_set(ms: MeasureSet, sub: Submission, cover: _Cover, display: 
 
 
 def _parse_responses(
-    sheet: Sheet, sub: Submission, cover: _Cover, display: str, data: bytes
+    sheet: Sheet, sub: Submission, cover: _Cover, display: str, parts: Parts
 ) -> dict[tuple[str, str], Answer]:
     """The answers of the table under the header row; cells outside its columns are never read."""
     rows = iter(sheet.rows.items())
@@ -422,21 +421,18 @@ def _parse_responses(
             cell=f"{letters[H_RESPONSE]}{number}",
         )
     found.raise_if_any()
-    return _mark_percent_cells(answers, numbers_at, data, sheet.title)
+    return _mark_percent_cells(answers, numbers_at, parts, sheet)
 
 
 def _mark_percent_cells(
-    answers: dict[tuple[str, str], Answer], numbers_at: dict[str, tuple[str, str]], data: bytes, title: str
+    answers: dict[tuple[str, str], Answer], numbers_at: dict[str, tuple[str, str]], parts: Parts, sheet: Sheet
 ) -> dict[tuple[str, str], Answer]:
     """Flag numeric answers whose cell is formatted as a percentage (scoring warns about them)."""
     from dataclasses import replace
 
     from ipp_calc.io.numformat import percent_cells
 
-    def sheet_part(archive: zipfile.ZipFile, sheet_title: str, parse: Any) -> str | None:
-        return workbook_parts(archive).sheets.get(sheet_title)
-
-    for cell in percent_cells(data, title, numbers_at, sheet_part):
+    for cell in percent_cells(parts, sheet.xml, numbers_at):
         key = numbers_at[cell]
         answers[key] = replace(answers[key], percent_format=True)
     return answers

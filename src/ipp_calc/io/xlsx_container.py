@@ -20,6 +20,7 @@ import os
 import posixpath
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -27,6 +28,9 @@ from typing import IO
 from ipp_calc.errors import Finding, InputError
 
 MB = 1024 * 1024
+
+#: A checked workbook's parts, decompressed once by :func:`check_archive`: zip path → bytes.
+Parts = dict[str, bytes]
 
 #: An old binary Excel file (and a password-protected .xlsx, which is wrapped the same way).
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -79,12 +83,14 @@ def read_workbook_bytes(path: Path, display: str, limits: Limits = DEFAULT_LIMIT
         raise InputError(Finding("file-unreadable", exc.strerror or str(exc), file=display)) from None
 
 
-def check_archive(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) -> None:
+def check_archive(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) -> Parts:
     """Refuse what is not a safe .xlsx before any XML parser runs (see the module docstring).
 
     Streams every entry through the decompressor with a running total, so the work done on a
     zip bomb is bounded by ``limits.uncompressed`` whatever its headers claim, and scans the
-    XML parts for DTDs and entity declarations on the way.
+    XML parts for DTDs and entity declarations on the way. Returns the parts it decompressed
+    (at most ``limits.uncompressed`` bytes), so the readers after it never decompress a part
+    again (issue 18: the sheet reader and the number-format scan each did).
     """
     if not data:
         raise not_xlsx(display, "the file is empty (0 bytes), not an .xlsx workbook")
@@ -95,7 +101,7 @@ def check_archive(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
             "open it in Excel and save it as an Excel Workbook (.xlsx) without a password",
         )
     try:
-        _check_zip(data, display, limits)
+        return _check_zip(data, display, limits)
     except InputError:
         raise
     except Exception as exc:  # zipfile can raise many things on a crafted file (struct.error, …)
@@ -127,7 +133,7 @@ def require_defusedxml() -> None:
 # --------------------------------------------------------------------------- the container
 
 
-def _check_zip(data: bytes, display: str, limits: Limits) -> None:
+def _check_zip(data: bytes, display: str, limits: Limits) -> Parts:
     stream = io.BytesIO(data)
     if not zipfile.is_zipfile(stream):
         raise not_xlsx(display, "not an .xlsx workbook (an .xls or another format?)")
@@ -141,16 +147,23 @@ def _check_zip(data: bytes, display: str, limits: Limits) -> None:
         if declared > limits.uncompressed:
             raise _too_large(display, f"it expands to {declared // MB} MB")
         total = 0
+        parts: Parts = {}
         for info in infos:
             if info.is_dir():
                 continue
             scan = info.filename.lower().endswith(_SCANNED_SUFFIXES)
+            chunks: list[bytes] = []
             with archive.open(info) as part:
-                total = _stream_part(part, info.filename, scan, total, display, limits)
+                total = _stream_part(part, info.filename, scan, total, display, limits, chunks)
+            parts[info.filename] = b"".join(chunks)  # a repeated name: the last, as zipfile reads it
+        return parts
 
 
-def _stream_part(part: IO[bytes], name: str, scan: bool, total: int, display: str, limits: Limits) -> int:
-    """Decompress one part with the running byte limit; scan it for DTDs if it is XML."""
+def _stream_part(
+    part: IO[bytes], name: str, scan: bool, total: int, display: str, limits: Limits, keep: list[bytes] | None = None
+) -> int:
+    """Decompress one part with the running byte limit; scan it for DTDs if it is XML. The
+    chunks go into ``keep`` when given."""
     tail = b""
     forbidden: tuple[bytes, ...] = ()
     first = True
@@ -158,6 +171,8 @@ def _stream_part(part: IO[bytes], name: str, scan: bool, total: int, display: st
         chunk = part.read(_CHUNK)
         if not chunk:
             return total
+        if keep is not None:
+            keep.append(chunk)
         total += len(chunk)
         if total > limits.uncompressed:
             raise _too_large(display, f"it expands past {limits.uncompressed // MB} MB")
@@ -224,11 +239,27 @@ class WorkbookParts:
     recalc: bool
 
 
-def workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
-    """The sheet parts and the recalculation flag, from the package relationships."""
-    from defusedxml.ElementTree import parse
+def part_reader(source: zipfile.ZipFile | Parts) -> Callable[[str], bytes]:
+    """Read a part by its zip path from an open archive or from :func:`check_archive`'s parts
+    (a missing one raises zipfile's own KeyError, whichever it is)."""
+    if isinstance(source, zipfile.ZipFile):
+        return source.read
 
-    root = parse(archive.open("_rels/.rels")).getroot()
+    def read(name: str) -> bytes:
+        try:
+            return source[name]
+        except KeyError:
+            raise KeyError(f"There is no item named {name!r} in the archive") from None
+
+    return read
+
+
+def workbook_parts(archive: zipfile.ZipFile | Parts) -> WorkbookParts:
+    """The sheet parts and the recalculation flag, from the package relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    read = part_reader(archive)
+    root = fromstring(read("_rels/.rels"))
     book = next(
         (rel.get("Target", "") for rel in root if rel.get("Type", "").endswith("/officeDocument")),
         "xl/workbook.xml",
@@ -236,7 +267,7 @@ def workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
     folder = posixpath.dirname(book)
     ids: dict[str, str] = {}
     recalc = False
-    for element in parse(archive.open(book)).getroot().iter():
+    for element in fromstring(read(book)).iter():
         tag = element.tag.rpartition("}")[2]
         if tag == "sheet":
             ids.setdefault(str(element.get(_REL_NS)), str(element.get("name", "")))
@@ -244,7 +275,7 @@ def workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
             recalc = str(element.get("fullCalcOnLoad", "")).strip().lower() in ("1", "true")
     rels = posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels")
     targets: dict[str, str] = {}
-    for rel in parse(archive.open(rels)).getroot():
+    for rel in fromstring(read(rels)):
         target = str(rel.get("Target", ""))
         targets[str(rel.get("Id"))] = (
             target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))

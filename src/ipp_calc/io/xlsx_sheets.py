@@ -28,12 +28,12 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ipp_calc.errors import Finding, InputError
 from ipp_calc.io.xlsx_cells import CellError, CellValue, NoValue, needs_parser, special_cells, typed
-from ipp_calc.io.xlsx_container import not_xlsx, require_defusedxml, why, workbook_parts
+from ipp_calc.io.xlsx_container import Parts, not_xlsx, part_reader, require_defusedxml, why, workbook_parts
 
 #: The largest rectangle (first to last cell) handed to calamine, which allocates all of it. A
 #: statewide template is ~2,000 rows by 11 columns; this is 20 times that and ~16 MB in calamine.
@@ -51,38 +51,50 @@ class Sheet:
 
     title: str
     rows: Cells
+    #: The worksheet part's XML, as read (for the number-format scan: never decompressed twice).
+    xml: bytes = field(default=b"", repr=False, compare=False)
 
     def value(self, row: int, column: int) -> CellValue | None:
         return self.rows.get(row, {}).get(column)
 
 
-def read_sheets(data: bytes, display: str, wanted: Sequence[str]) -> dict[str, Sheet]:
+def read_sheets(data: bytes, display: str, wanted: Sequence[str], parts: Parts | None = None) -> dict[str, Sheet]:
     """The sheets named ``wanted`` (case and spaces forgiven), keyed by the wanted name.
 
-    ``data`` has passed :func:`ipp_calc.io.xlsx_container.check_archive`. Any failure of a
-    reader on a malformed file becomes ``not-xlsx`` naming the file. No workbook is read unless
+    ``data`` has passed :func:`ipp_calc.io.xlsx_container.check_archive`, and ``parts`` are the
+    parts it decompressed (without them, the archive is opened again). Any failure of a reader
+    on a malformed file becomes ``not-xlsx`` naming the file. No workbook is read unless
     openpyxl is using defusedxml (whichever reader reads it: one policy, checked once).
     """
     require_defusedxml()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = workbook_parts(archive)
-            titles = find_titles(list(parts.sheets), wanted, display)
-            xml = {name: archive.read(parts.sheets[title]) for name, title in titles.items()}
+        if parts is None:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                found = workbook_parts(archive)
+                titles = find_titles(list(found.sheets), wanted, display)
+                xml = {name: archive.read(found.sheets[title]) for name, title in titles.items()}
+        else:
+            found = workbook_parts(parts)
+            titles = find_titles(list(found.sheets), wanted, display)
+            read = part_reader(parts)
+            xml = {name: read(found.sheets[title]) for name, title in titles.items()}
     except InputError:
         raise
     except Exception as exc:  # a workbook.xml or .rels that zipfile or the XML parser rejects
         raise not_xlsx(display, f"cannot be read as an .xlsx workbook ({why(exc)})") from None
     use_calamine = os.environ.get("IPP_READER") != "openpyxl" and _calamine() is not None
     sheets: dict[str, Sheet] = {}
+    book: list[Any] = []  # calamine's workbook, opened once for every sheet read from it
     for name, title in titles.items():
         part = xml[name]
         refs = None if needs_parser(part) else _cell_refs(part)
         scannable = refs is not None
         try:
-            special = special_cells(part, recalc=parts.recalc) if scannable else _special_parsed(part, parts.recalc)
+            special = special_cells(part, recalc=found.recalc) if scannable else _special_parsed(part, found.recalc)
             if use_calamine and refs is not None and _dense_size(refs) <= DENSE_LIMIT:
-                raw = _calamine_cells(data, title)
+                if not book:
+                    book.append(_calamine().CalamineWorkbook.from_filelike(io.BytesIO(data)))
+                raw = _calamine_cells(book[0], title)
             else:
                 raw = _openpyxl_cells(data, title)
         except InputError:
@@ -91,7 +103,7 @@ def read_sheets(data: bytes, display: str, wanted: Sequence[str]) -> dict[str, S
             if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
                 raise
             raise not_xlsx(display, f"cannot be read as an .xlsx workbook ({why(exc)})") from None
-        sheets[name] = Sheet(title, _overlay(raw, special))
+        sheets[name] = Sheet(title, _overlay(raw, special), part)
     return sheets
 
 
@@ -168,9 +180,7 @@ def _calamine() -> Any:
     return python_calamine
 
 
-def _calamine_cells(data: bytes, title: str) -> Iterator[tuple[int, int, Any]]:
-    calamine = _calamine()
-    workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+def _calamine_cells(workbook: Any, title: str) -> Iterator[tuple[int, int, Any]]:
     sheet = workbook.get_sheet_by_name(title)
     start = sheet.start
     if start is None:
