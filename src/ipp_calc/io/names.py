@@ -37,6 +37,8 @@ def char_name(c: str) -> str:
 
 def clean(raw: str) -> str:
     """``raw`` with its whitespace collapsed; :class:`BadName` for a control or format character."""
+    if raw.isascii() and raw.isprintable():  # space to tilde: no control character (most names)
+        return " ".join(raw.split())
     for c in raw:
         category = unicodedata.category(c)
         if category in ("Cc", "Cf", "Co", "Cs", "Cn") and not c.isspace():
