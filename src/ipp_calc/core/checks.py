@@ -9,12 +9,12 @@ each with the file and line an editor needs. Pure: the lines come with the loade
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from itertools import pairwise
 
 from ipp_calc.core.allocation import FACTORS
-from ipp_calc.core.models import Measure, MeasureSet, Submission
+from ipp_calc.core.models import Measure, MeasureSet, Program, Submission
 from ipp_calc.errors import Finding, key_path
 
 #: Factor names the allocation engine knows how to compute from ``plans.csv`` (its registry).
@@ -35,14 +35,27 @@ def check_measure_set(ms: MeasureSet) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
 
 
+#: Records one finding at a key path of the file being checked.
+_Add = Callable[..., None]
+
+
 def _program_rules(ms: MeasureSet) -> list[Finding]:
-    program = ms.program
+    """program.yaml's own rules: shares that add up, ids used once, references that resolve."""
     file = ms.program_source.path
     out: list[Finding] = []
 
     def add(code: str, message: str, *path: str | int) -> None:
         out.append(Finding(code, message, file=file, line=ms.line(file, *path), key=_key(path)))
 
+    _program_shares(ms.program, add)
+    _program_ids(ms.program, add)
+    _program_references(ms, add)
+    _catalog_ids(ms.program, add)
+    return out
+
+
+def _program_shares(program: Program, add: _Add) -> None:
+    """Area minimums + flexible share, payment shares and factor weights each add up to 1."""
     minimums = sum((a.minimum_share for a in program.priority_areas), Decimal(0))
     if minimums + program.flexible_share != 1:
         add(
@@ -57,6 +70,10 @@ def _program_rules(ms: MeasureSet) -> list[Finding]:
     weights = sum((f.weight for f in program.allocation.factors), Decimal(0))
     if weights != 1:
         add("shares-sum", f"allocation factor weights add up to {weights}, not 1", "allocation", "factors")
+
+
+def _program_ids(program: Program, add: _Add) -> None:
+    """Factors the engine knows, each listed once; payment, area and domain ids once."""
     for index, factor in enumerate(program.allocation.factors):
         if factor.name not in KNOWN_FACTORS:
             add(
@@ -80,6 +97,20 @@ def _program_rules(ms: MeasureSet) -> list[Finding]:
     for domain, count in domains.items():
         if count > 1:
             add("duplicate-id", f"domain {domain} belongs to {count} priority areas", "priority_areas")
+
+
+def _catalog_ids(program: Program, add: _Add) -> None:
+    """Each Community Support of the catalog once (case and spaces forgiven, as elections are read)."""
+    if program.community_supports_catalog is not None:
+        names = Counter(n.strip().casefold() for n in program.community_supports_catalog)
+        for name, count in names.items():
+            if count > 1:
+                add("duplicate-id", f"Community Support {name!r} is listed {count} times", "community_supports_catalog")
+
+
+def _program_references(ms: MeasureSet, add: _Add) -> None:
+    """Submissions that pay or measure the pool exist; the Community Supports area is an area."""
+    program = ms.program
     for index, payment in enumerate(program.payments):
         if payment.submission not in ms.submissions:
             add(
@@ -102,12 +133,6 @@ def _program_rules(ms: MeasureSet) -> list[Finding]:
     cs_area = program.community_supports_area
     if cs_area is not None and program.area(cs_area) is None:
         add("unknown-area", f"community_supports_area {cs_area} is not a priority area", "community_supports_area")
-    if program.community_supports_catalog is not None:
-        names = Counter(n.strip().casefold() for n in program.community_supports_catalog)
-        for name, count in names.items():
-            if count > 1:
-                add("duplicate-id", f"Community Support {name!r} is listed {count} times", "community_supports_catalog")
-    return out
 
 
 def _submission_rules(ms: MeasureSet, number: int, sub: Submission) -> list[Finding]:
@@ -149,13 +174,21 @@ def _submission_rules(ms: MeasureSet, number: int, sub: Submission) -> list[Find
 
 
 def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Finding]:
+    """One measure's rules: its area and domain, the fields its kind needs, and its tiers."""
     out: list[Finding] = []
-    program = ms.program
 
     def add(code: str, message: str, *path: str | int) -> None:
         full = ("measures", index, *path)
         out.append(Finding(code, f"measure {m.id}: {message}", file=file, line=ms.line(file, *full), key=_key(full)))
 
+    _measure_area(ms.program, m, add)
+    _kind_fields(m, add)
+    if m.kind == "tiered" and m.tiers:
+        _tier_rules(m, add)
+    return out
+
+
+def _measure_area(program: Program, m: Measure, add: _Add) -> None:
     area = program.area(m.priority_area)
     if area is None:
         add("unknown-area", f"priority area {m.priority_area} is not defined in program.yaml", "priority_area")
@@ -163,6 +196,10 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
         owner = next((a.id for a in program.priority_areas if m.domain in a.domains), None)
         where = f"it belongs to area {owner}" if owner is not None else "no area has it"
         add("domain-area", f"domain {m.domain} is not a domain of priority area {m.priority_area} ({where})", "domain")
+
+
+def _kind_fields(m: Measure, add: _Add) -> None:
+    """``direction`` for target and improvement measures; ``basis`` and ``tiers`` for tiered only."""
     if m.kind == "target":
         if m.direction is None:
             add("kind-fields", "a target measure needs direction: higher or lower", "kind")
@@ -178,22 +215,25 @@ def _measure_rules(ms: MeasureSet, file: str, index: int, m: Measure) -> list[Fi
             add("kind-fields", f"basis is only for tiered measures, not {m.kind}", "basis")
         if m.tiers is not None:
             add("kind-fields", f"tiers are only for tiered measures, not {m.kind}", "tiers")
-    if m.kind == "tiered" and m.tiers:
-        tier_points = sum((t.points for t in m.tiers), Decimal(0))
-        if tier_points != m.points:
-            add("tier-points", f"tier points add up to {tier_points}, but the measure has {m.points} points", "points")
-        thresholds: list[Decimal] = []
-        for t_index, tier in enumerate(m.tiers):
-            if m.basis == "completion" and tier.at_least is not None:
-                add("kind-fields", "at_least is not used when basis is completion", "tiers", t_index, "at_least")
-            if m.basis in ("value", "target_ratio", "improvement"):
-                if tier.at_least is None:
-                    add("kind-fields", f"tier {t_index + 1} needs at_least (basis {m.basis})", "tiers", t_index)
-                else:
-                    thresholds.append(tier.at_least)
-        if any(b < a for a, b in pairwise(thresholds)):
-            add("kind-fields", "tier thresholds must not decrease: tiers are reached in order", "tiers")
-    return out
+
+
+def _tier_rules(m: Measure, add: _Add) -> None:
+    """Tier points add up to the measure's; thresholds where the basis needs them, never decreasing."""
+    tiers = m.tiers or []
+    tier_points = sum((t.points for t in tiers), Decimal(0))
+    if tier_points != m.points:
+        add("tier-points", f"tier points add up to {tier_points}, but the measure has {m.points} points", "points")
+    thresholds: list[Decimal] = []
+    for t_index, tier in enumerate(tiers):
+        if m.basis == "completion" and tier.at_least is not None:
+            add("kind-fields", "at_least is not used when basis is completion", "tiers", t_index, "at_least")
+        if m.basis in ("value", "target_ratio", "improvement"):
+            if tier.at_least is None:
+                add("kind-fields", f"tier {t_index + 1} needs at_least (basis {m.basis})", "tiers", t_index)
+            else:
+                thresholds.append(tier.at_least)
+    if any(b < a for a, b in pairwise(thresholds)):
+        add("kind-fields", "tier thresholds must not decrease: tiers are reached in order", "tiers")
 
 
 def _reachability(ms: MeasureSet, file: str, sub: Submission) -> list[Finding]:
