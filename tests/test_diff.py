@@ -1133,3 +1133,31 @@ def test_changes_are_grouped_as_a_reviewer_names_them_and_together_make_new(tmp_
         combined = apply_change(combined, new_ms, group.target)
     assert combined.program == new_ms.program
     assert combined.submissions == new_ms.submissions
+
+
+def test_a_py3_diff_with_data_reads_the_py2_baselines_its_improvement_measures_need(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """PY3's improvement measures score against PY2 workbooks, so the OLD run needs PY2's measure
+    set too: it comes from OLD's own sets (this used to fail with "no measure set for program year
+    2" naming a temporary folder that held PY3 alone). OLD's PY3 funding is $1.00 more; every
+    plan's total moves by cents and the plans' differences add up, with retained, to −1.00."""
+    repo = Path(__file__).resolve().parents[1]
+    old = tmp_path / "old"
+    shutil.copytree(repo / "measures", old)
+    program = old / "py3" / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    assert text.count('funding: "300000000.00"') == 1, "the PY3 funding line has changed shape"
+    program.write_text(text.replace('funding: "300000000.00"', 'funding: "300000001.00"'), encoding="utf-8")
+    code, out, err = run_cli(
+        ["diff", old, repo / "measures", "--data", repo / "examples" / "py3", "--year", "3", "-f", "json"]
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["program_year"] == 3 and document["impact"], document.get("notices")
+    moved = sum((Decimal(p["difference"]) for p in document["impact"]), Decimal(0))
+    difference = document["totals"]["difference"]
+    assert difference["funding"] == "-1.00" and difference["retained"] == "0.00"
+    assert moved == Decimal("-1.00") == Decimal(difference["plans"])  # Σ plans + Δ retained = Δ funding
+    assert all(Decimal(p["difference"]) <= 0 for p in document["impact"])  # a dollar less: no plan gains
+    assert document["conserved"] is True

@@ -225,30 +225,32 @@ def dollar_impact(
     old: LoadedTree, new: LoadedTree, old_ms: MeasureSet, new_ms: MeasureSet, data: Path, jobs: int | None
 ) -> DollarRun:
     """The year run under OLD and NEW on the same data and workbooks (read once, under OLD)."""
-    import tempfile
     from dataclasses import replace
 
+    from ipp_calc.app.common import measures_root
     from ipp_calc.core.checks import check_measure_set
     from ipp_calc.core.diff import answered_counts, compare_years, refit_filed
     from ipp_calc.core.year import run_year
     from ipp_calc.errors import InputError
     from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.gitrev import write_year
+    from ipp_calc.io.measures import load_year as load_measures
     from ipp_calc.io.year_loader import default_jobs, load_year_inputs
 
     problems = [f for ms in (old_ms, new_ms) for f in check_measure_set(ms) if f.severity == "error"]
     if problems:
         raise InputError(problems)
-    with tempfile.TemporaryDirectory(prefix="ipp-diff-") as folder:
-        # The workbook reader looks measure sets up by year in a measures root: OLD's texts, as they are.
-        write_year(old.texts[next(y for y, ms in old.sets.items() if ms is old_ms)], Path(folder), old_ms.year)
-        loaded = load_year_inputs(
-            old_ms,
-            Path(folder),
-            data,
-            allow_measure_set_change=True,
-            jobs=jobs if jobs is not None else default_jobs(),
-        )
+
+    def sets(year: int) -> MeasureSet:
+        """Other years' sets, for a Cover of another year or an earlier year's baselines: OLD's,
+        else NEW's, else the shipped ones (a single-year folder on each side has only its own)."""
+        if year == old_ms.year:
+            return old_ms
+        found = old.sets.get(year) or new.sets.get(year)
+        return found if found is not None else load_measures(measures_root(None), year)
+
+    loaded = load_year_inputs(
+        old_ms, sets, data, allow_measure_set_change=True, jobs=jobs if jobs is not None else default_jobs()
+    )
     old_result = run_year(loaded.inputs)
     notes = illustrative_notes(old_ms) or illustrative_notes(new_ms)
     notes += [f.line_text() for f in loaded.notes]

@@ -274,12 +274,3 @@ def load_year_texts(year: YearTexts) -> MeasureSet:
     found.raise_if_any()
     assert loaded is not None
     return loaded
-
-
-def write_year(texts: YearTexts, root: Path, year: int) -> Path:
-    """Write one year's texts as ``root/py<year>/`` (a measures root other code can load)."""
-    folder = root / f"py{year}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.files().items():
-        (folder / name).write_bytes(text.encode("utf-8"))  # no newline translation: same sha256
-    return folder

@@ -43,18 +43,32 @@ def _init_worker(ms: MeasureSet) -> None:
     _WORKER_MS = ms
 
 
-def _read_one(path: Path, display: str, ms: MeasureSet, measures_root: Path, allow: bool) -> FilledSubmission:
-    """Read one workbook against the year's measure set (loaded once, never per workbook)."""
+#: Where the measure sets of other program years come from: a measures root on disk (``py<N>/``
+#: folders), or a lookup by year for sets already in memory (``ipp diff``'s OLD side, which may be
+#: a git revision with no folder at all).
+MeasureRoot = Path | Callable[[int], MeasureSet]
+
+
+def measure_set_of(root: MeasureRoot, year: int) -> MeasureSet:
+    """The program year's measure set from ``root``."""
     from ipp_calc.io.measures import load_year
+
+    return root(year) if callable(root) else load_year(root, year)
+
+
+def _read_one(path: Path, display: str, ms: MeasureSet, measures_root: MeasureRoot, allow: bool) -> FilledSubmission:
+    """Read one workbook against the year's measure set (loaded once, never per workbook)."""
     from ipp_calc.io.workbook import read_submission
 
     def lookup(year: int) -> MeasureSet:
-        return ms if year == ms.year else load_year(measures_root, year)
+        return ms if year == ms.year else measure_set_of(measures_root, year)
 
     return read_submission(path, lookup, display=display, allow_measure_set_change=allow)
 
 
-def _read_safe(path: Path, display: str, ms: MeasureSet, root: Path, allow: bool) -> FilledSubmission | InputError:
+def _read_safe(
+    path: Path, display: str, ms: MeasureSet, root: MeasureRoot, allow: bool
+) -> FilledSubmission | InputError:
     try:
         return _read_one(path, display, ms, root, allow)
     except InputError as exc:
@@ -69,7 +83,7 @@ def _read_in_worker(path: Path, display: str, root: Path, allow: bool) -> Filled
 def read_workbooks(
     paths: Sequence[Path],
     ms: MeasureSet,
-    measures_root: Path,
+    measures_root: MeasureRoot,
     *,
     allow_measure_set_change: bool = False,
     jobs: int = 1,
@@ -79,7 +93,8 @@ def read_workbooks(
     so the output does not depend on which worker finished first."""
     allow = allow_measure_set_change
     results: list[FilledSubmission | InputError] = []
-    if jobs > 1 and len(paths) >= MIN_PER_WORKER * 2:
+    # Workers get the root by pickling: a lookup of sets in memory is read in this process.
+    if jobs > 1 and len(paths) >= MIN_PER_WORKER * 2 and isinstance(measures_root, Path):
         from concurrent.futures import ProcessPoolExecutor  # only here: 15 ms to import
 
         import ipp_calc.io.workbook  # noqa: F401  (imported before the fork: workers inherit it)
@@ -113,7 +128,7 @@ def default_jobs() -> int:
 
 def load_year_inputs(
     ms: MeasureSet,
-    measures_root: Path,
+    measures_root: MeasureRoot,
     data: Path,
     *,
     allow_measure_set_change: bool = False,
@@ -235,7 +250,7 @@ def baseline_years(ms: MeasureSet) -> list[int]:
 
 def load_earlier_years(
     ms: MeasureSet,
-    measures_root: Path,
+    measures_root: MeasureRoot,
     data: Path | None,
     given: Sequence[Path] = (),
     *,
@@ -248,7 +263,6 @@ def load_earlier_years(
     (the layout of ``examples/``). A year found nowhere is left unknown: its baselines come from
     the workbooks' own Baseline column. A bad workbook there is bad input, as in its own year.
     """
-    from ipp_calc.io.measures import load_year
 
     years = baseline_years(ms)
     filed: dict[tuple[str, int, int], FilledSubmission] = {}
@@ -265,7 +279,7 @@ def load_earlier_years(
             if sibling.is_dir() and sibling.resolve() != data.resolve():
                 candidates.append((sibling, False))
     for year in years:
-        earlier_ms = load_year(measures_root, year)
+        earlier_ms = measure_set_of(measures_root, year)
         for folder, explicit in candidates:
             if not explicit and folder.name != f"py{year}":
                 continue
