@@ -651,3 +651,19 @@ def test_every_problem_is_a_line_of_its_own_up_to_50_then_a_count(tmp_path: Path
     code, out, _ = run_cli(["allocate", "--year", "1", "--data", data, "-f", "json"])
     error = json.loads(out)["error"]
     assert code == 2 and 1 + len(error["more"]) == 60
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.json", "t.XLS", "-"])
+def test_template_writes_only_a_workbook_name_and_says_so(
+    name: str, year: Path, tmp_path: Path, run_cli: RunCli
+) -> None:
+    """``ipp template -o t.csv`` wrote a workbook under a .csv name; now it is a usage error naming
+    the file, and nothing is written (``-o -``: a workbook is not for a terminal)."""
+    target = tmp_path / name if name != "-" else Path("-")
+    argv = ["template", "--year", "1", "-s", "2", "--data", year, "--mcp", ONE_COUNTY_PLAN, "-o", target]
+    code, out, err = run_cli(argv, cwd=tmp_path)
+    assert code == 2 and out == ""
+    assert "name the -o file FILE.xlsx [usage]" in err
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = run_cli([*argv[:-1], tmp_path / "T.XLSX"])
+    assert code == 0, err  # the suffix in any case

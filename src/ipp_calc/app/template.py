@@ -36,10 +36,16 @@ def prepopulation_lines(prepopulation: Prepopulation, year: int, submission: int
 
 
 def _check_output(output: Path, inputs: list[Path], data: Path | None, force: bool) -> None:
-    """-o is never an input nor inside the data folder's submissions/, and an existing file (maybe a
-    filled workbook) is replaced only with --force."""
-    from ipp_calc.io.output import check_output_path, refuse_existing
+    """-o names a workbook (.xlsx, or a device or FIFO), never an input nor inside the data
+    folder's submissions/, and an existing file (maybe a filled workbook) is replaced only with --force."""
+    from ipp_calc.io.output import check_output_path, is_stdout, refuse_existing
 
+    if is_stdout(output) or (output.suffix and output.suffix.lower() != ".xlsx"):
+        # A workbook under a .csv name is one Excel refuses and a script misreads (issue 13); a
+        # device or FIFO (no suffix: /dev/null, a pipe) takes the workbook's bytes as they are.
+        raise InputError(
+            Finding("usage", "ipp template writes a workbook: name the -o file FILE.xlsx", file=str(output))
+        )
     check_output_path(output, inputs, data=data)
     if not force:
         refuse_existing(output)
