@@ -17,6 +17,7 @@ from ipp_calc.io.sheetmodel import BarChart, CellFormat, Formula, Series, SheetM
 MONEY = CellFormat(number_format='"$"#,##0.00')
 BOLD = CellFormat(bold=True)
 WRAP = CellFormat(wrap=True, align="left")
+LAST = CellFormat(number_format="0.000")
 
 
 def _rows() -> list[tuple[list[Any], list[CellFormat | None] | None]]:
@@ -40,6 +41,9 @@ def _rows() -> list[tuple[list[Any], list[CellFormat | None] | None]]:
     # Past the first span block of 16 rows, with a wider row in the second block.
     for n in range(30):
         rows.append(([f"row {n}", None, Decimal(n), None, None, *(["wide"] if n == 20 else [])], None))
+    # The last row brings a format of its own: in constant_memory mode XlsxWriter numbers a
+    # sheet's last row's formats only when the package is assembled, after every other sheet.
+    rows.append((["last", Decimal("0.5")], [CellFormat(colour="FF0000"), LAST]))
     return rows
 
 
@@ -69,7 +73,14 @@ def _model(streamed: bool) -> WorkbookModel:
         SheetModel("Chart", rows=chart_rows, charts=[_chart()]),
         SheetModel("Data", rows=_rows(), widths=[20, 12, 14, 6, 14], freeze=(1, 0), auto_filter="A1:E38"),
         SheetModel("Empty", rows=[]),
-        SheetModel("Second", rows=[(["again", "alpha & <beta>"], None), (["", ""], [BOLD, None])]),
+        SheetModel(
+            "Second",
+            rows=[
+                (["again", "alpha & <beta>"], None),
+                (["", ""], [BOLD, None]),
+                ([Decimal(1)], [CellFormat(fill="FFFF00")]),
+            ],
+        ),
     ]
     return WorkbookModel(sheets, title="t", creator="ipp-calc test", streamed=streamed, created=made)
 

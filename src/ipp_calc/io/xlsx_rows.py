@@ -64,6 +64,7 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
         self._look_tokens: dict[int, str] = {}  # id(format) → its one-character token
         self._firsts: list[tuple[bool, int, int]] = []  # (is a cell, token or row, column), in cell order
         self._others: list[tuple[int, int]] = []  # cells left in XlsxWriter's table, by token number
+        self._pending: tuple[int, list[Item]] | None = None  # constant_memory: the row not yet written
 
     def write_rows(self, rows: Iterable[tuple[Sequence[Any], Sequence[Any]]], write_other: WriteOther) -> None:
         """Write ``rows`` from row 0 down: ``(values, formats)``, a format (XlsxWriter's) per value.
@@ -96,6 +97,18 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
         self._others.append((row, column))
         return f"\x03{len(self._others) - 1}\x04"
 
+    def flush_pending(self) -> None:
+        """``constant_memory``: write the row held back. XlsxWriter writes a row (and numbers its
+        formats) when the next row starts, and a sheet's last row when the package is assembled."""
+        if self._pending is not None:
+            row, items = self._pending
+            self._pending = None
+            self.row_data_fh.write(f'<row r="{row + 1}">' + _render(self, items) + "</row>")
+
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        self.flush_pending()  # the packager asks for the last row here, in XlsxWriter's turn
+        super()._write_single_row(current_row_num)
+
     def _write_sheet_data(self) -> None:
         if self._fast_xml is None or self.dim_rowmin is None:
             super()._write_sheet_data()
@@ -124,17 +137,37 @@ _TOKEN_BASE = 0xE000
 _OTHER = re.compile("\x03([0-9]+)\x04")
 
 
-def _cell_xml(ws: RowsWorksheet, row: int, column: int) -> str:
-    """The XML XlsxWriter writes for the cell it holds at (row, column), taken out of its table."""
-    cell = ws.table[row].pop(column)
-    if not ws.table[row]:
-        del ws.table[row]
+#: A cell as it waits to be written: (start, format, rest), its XML ``start + s="N" + rest``
+#: once its format is numbered; or (row, column, XlsxWriter's cell) for a cell XlsxWriter writes.
+Item = tuple[Any, Any, Any]
+
+
+def _render(ws: RowsWorksheet, items: list[Item]) -> str:
+    """The cells' XML, numbering their formats now (in cell order, as XlsxWriter does)."""
+    out = []
+    for a, b, c in items:
+        out.append(a + ws.style(b) + c if a.__class__ is str else _cell_xml(ws, a, b, c))
+    return "".join(out)
+
+
+def _cell_xml(ws: RowsWorksheet, row: int, column: int, cell: Any = None) -> str:
+    """The XML XlsxWriter writes for ``cell`` at (row, column), by default the cell it holds
+    there (taken out of its table)."""
+    if cell is None:
+        cell = _take(ws, row, column)
     saved, ws.fh = ws.fh, io.StringIO()
     try:
         ws._write_cell(row, column, cell)
         return str(ws.fh.getvalue())
     finally:
         ws.fh = saved
+
+
+def _take(ws: RowsWorksheet, row: int, column: int) -> Any:
+    cell = ws.table[row].pop(column)
+    if not ws.table[row]:
+        del ws.table[row]
+    return cell
 
 
 def _write_rows(
@@ -144,8 +177,9 @@ def _write_rows(
 ) -> None:
     constant_memory = bool(ws.constant_memory)
     column_formats = {c: info.column_format for c, info in ws.col_info.items() if info.column_format is not None}
-    for c in sorted(column_formats):  # XlsxWriter numbers the columns' formats first (<cols>)
-        ws.style(column_formats[c])
+    if not constant_memory:
+        for c in sorted(column_formats):  # XlsxWriter numbers the columns' formats first (<cols>)
+            ws.style(column_formats[c])
     refs: list[str] = []  # "A", "B", …: the column letters, grown as needed
     blocks = None if constant_memory else _SpanBlocks()
     for r, (values, formats) in enumerate(rows):
@@ -153,17 +187,17 @@ def _write_rows(
             raise ValueError(f"{ws.name}: row {r + 1} or its {len(values)} columns is past the sheet's last cell")
         while len(refs) < len(values):
             refs.append(xl_rowcol_to_cell_fast(0, len(refs))[:-1])
-        number = str(r + 1)
-        cells, low, high = _row_cells(ws, r, number, values, formats, refs, column_formats, write_other)
+        items, low, high = _row_cells(ws, r, str(r + 1), values, formats, refs, column_formats, write_other)
         if low < 0:
             continue
         ws._check_dimensions(r, low)
         ws._check_dimensions(r, high)
         if blocks is None:
+            ws.flush_pending()  # a row with cells: the one before is written now, as XlsxWriter does
             ws.previous_row = r
-            ws.row_data_fh.write(f'<row r="{number}">' + "".join(cells) + "</row>")
+            ws._pending = (r, items)
         else:
-            blocks.add(r, cells, low, high)
+            blocks.add(r, _render(ws, items), low, high)
     if blocks is not None:
         ws._fast_xml = blocks.done()
 
@@ -177,50 +211,50 @@ def _row_cells(
     refs: list[str],
     column_formats: dict[int, Any],
     write_other: WriteOther,
-) -> tuple[list[str], int, int]:
-    """One row's cells' XML, and its first and last column written (-1, -1: none)."""
-    cells: list[str] = []
+) -> tuple[list[Item], int, int]:
+    """One row's cells, waiting for their formats' numbers, and its first and last column
+    written (-1, -1: none)."""
+    items: list[Item] = []
     low, high = -1, -1
     for c, value in enumerate(values):
         look = formats[c]
         if look is None and c in column_formats:  # XlsxWriter: a column's format for a plain cell
             look = column_formats[c]
-        xml = _cell(ws, f"{refs[c]}{number}", value, look, formats[c] is not None)
-        if xml is None and value.__class__ not in _PLAIN_TYPES:
+        item = _cell(ws, f"{refs[c]}{number}", value, look, formats[c] is not None)
+        if item is None and value.__class__ not in _PLAIN_TYPES:
             write_other(ws, r, c, value, formats[c])
             if r in ws.table and c in ws.table[r]:
-                xml = _cell_xml(ws, r, c) if ws.constant_memory else ws.other(r, c)
-        if xml is not None:
-            cells.append(xml)
+                item = (r, c, _take(ws, r, c)) if ws.constant_memory else (ws.other(r, c), None, "")
+        if item is not None:
+            items.append(item)
             low = c if low < 0 else low
             high = c
-    return cells, low, high
+    return items, low, high
 
 
 #: The types :func:`_cell` writes itself (None: an empty cell, written only with a format).
 _PLAIN_TYPES = frozenset({str, Decimal, int, float, bool, type(None)})
 
 
-def _cell(ws: RowsWorksheet, ref: str, value: Any, look: Any, formatted: bool) -> str | None:
-    """One cell's XML as XlsxWriter writes it, or None (nothing to write, or not a plain type)."""
+def _cell(ws: RowsWorksheet, ref: str, value: Any, look: Any, formatted: bool) -> Item | None:
+    """One cell as XlsxWriter writes it, but for its format's number; or None (nothing to
+    write, or not a plain type)."""
     kind = value.__class__
     if kind not in _PLAIN_TYPES or ((value is None or (kind is str and not value)) and not formatted):
         return None
-    style = ws.style(look)
+    start = f'<c r="{ref}"'
     if kind is str and value:
         if ws.constant_memory:
-            return _inline_string(ws, ref, style, value)
+            return start, look, _inline_string(ws, value)
         text = value if len(value) <= _STRING_MAX // 2 else _truncated(value)
-        return f'<c r="{ref}"{style} t="s"><v>{ws.str_table._get_shared_string_index(text)}</v></c>'
+        return start, look, f' t="s"><v>{ws.str_table._get_shared_string_index(text)}</v></c>'
     if kind is Decimal or kind is int or kind is float:
         if not (value.is_finite() if kind is Decimal else math.isfinite(value)):
             raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors'")
-        return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+        return start, look, f"><v>{value:.16G}</v></c>"
     if kind is bool:
-        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
-    if (kind is str or value is None) and formatted:  # "" and None: a formatted empty cell
-        return f'<c r="{ref}"{style}/>'
-    return None
+        return start, look, f' t="b"><v>{int(value)}</v></c>'
+    return start, look, "/>"  # "" and None with a format: a formatted empty cell
 
 
 class _SpanBlocks:
@@ -229,10 +263,10 @@ class _SpanBlocks:
 
     def __init__(self) -> None:
         self.xml: list[str] = []
-        self.rows: list[tuple[int, list[str]]] = []
+        self.rows: list[tuple[int, str]] = []
         self.low, self.high = -1, -1
 
-    def add(self, row: int, cells: list[str], low: int, high: int) -> None:
+    def add(self, row: int, cells: str, low: int, high: int) -> None:
         if self.rows and self.rows[0][0] // 16 != row // 16:
             self.flush()
         self.rows.append((row, cells))
@@ -242,7 +276,7 @@ class _SpanBlocks:
     def flush(self) -> None:
         spans = f"{self.low + 1}:{self.high + 1}"
         for row, cells in self.rows:
-            self.xml.append(f'<row r="{row + 1}" spans="{spans}">' + "".join(cells) + "</row>")
+            self.xml.append(f'<row r="{row + 1}" spans="{spans}">{cells}</row>')
         self.rows.clear()
         self.low, self.high = -1, -1
 
@@ -257,9 +291,10 @@ def _truncated(text: str) -> str:
     return str(_utf16_truncate(text, _STRING_MAX)) if _utf16_len(text) > _STRING_MAX else text
 
 
-def _inline_string(ws: RowsWorksheet, ref: str, style: str, value: str) -> str:
+def _inline_string(ws: RowsWorksheet, value: str) -> str:
+    """A text cell's XML after its reference and format, inline (``constant_memory`` mode)."""
     text = value if len(value) <= _STRING_MAX // 2 else _truncated(value)
     if _NEEDS_ESCAPE.search(text):
         text = ws._escape_data(ws._escape_control_characters(text))
     preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+    return f' t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
