@@ -40,13 +40,13 @@ def _check_output(output: Path, inputs: list[Path], data: Path | None, force: bo
     folder's submissions/, and an existing file (maybe a filled workbook) is replaced only with --force."""
     from ipp_calc.io.output import check_output_path, is_stdout, refuse_existing
 
+    check_output_path(output, inputs, data=data)  # an input named by -o: the more useful word, first
     if is_stdout(output) or (output.suffix and output.suffix.lower() != ".xlsx"):
         # A workbook under a .csv name is one Excel refuses and a script misreads (issue 13); a
         # device or FIFO (no suffix: /dev/null, a pipe) takes the workbook's bytes as they are.
         raise InputError(
             Finding("usage", "ipp template writes a workbook: name the -o file FILE.xlsx", file=str(output))
         )
-    check_output_path(output, inputs, data=data)
     if not force:
         refuse_existing(output)
 
