@@ -21,7 +21,7 @@ import pytest
 
 from ipp_calc.core.diff import Change, DiffReport, Dollars, Impact, PlanImpact, YearTotals
 from ipp_calc.core.money import ZERO
-from ipp_calc.io.diffview import diff_markdown
+from ipp_calc.views.diff import diff_markdown
 from test_diff import BASE, DATA, PROGRAM, SUB, attribution_data, copy_base, edit
 
 
@@ -228,8 +228,8 @@ def test_table_and_csv_of_the_attribution(run_cli: Any, attribution_data: tuple[
 
 def test_a_change_folded_into_the_interaction_is_named_in_every_view() -> None:
     from ipp_calc.core.diff import Attribution, ChangeGroup, OwnImpact
-    from ipp_calc.io.diffview import attribution_markdown, attribution_tables
-    from ipp_calc.io.render import render_tables
+    from ipp_calc.views.diff import attribution_markdown, attribution_tables
+    from ipp_calc.views.render import render_tables
 
     row = Change(PROGRAM, None, "flexible_share", "0", "0.2", True, "elections no longer fit")
     group = ChangeGroup("flexible_share 0 → 0.2", PROGRAM, None, (row,), ("program", "flexible_share"))

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import RunCli
 from ipp_calc.core.trace import FOR_PEOPLE, FOR_PROGRAMS, for_county, trace_plan
-from ipp_calc.io.render import explain_text
+from ipp_calc.views.render import explain_text
 from test_pool import base
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "py1"

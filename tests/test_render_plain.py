@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from ipp_calc.io import render
-from ipp_calc.io.render import SINGLE_CELL, Table, Text, new_table, render_tables
+from ipp_calc.views import render
+from ipp_calc.views.render import SINGLE_CELL, Table, Text, new_table, render_tables
 
 #: Letters, digits, punctuation, the symbols ipp prints (− → … –), accented letters, spaces.
 _ALPHABET = st.sampled_from(list("abcXYZ019.,:;-_()[]/*%$#'\"éñßΣ−→…–—≤×") + [" "] * 6)

@@ -191,19 +191,6 @@ def command_line() -> str:
     return " ".join(shlex.quote(a) for a in ["ipp", *_INVOKED])
 
 
-def sha256_of(paths: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Each file's sha256, so a report says exactly which workbooks it was computed from."""
-    import hashlib
-
-    out: dict[str, str] = {}
-    for path in paths:
-        try:
-            out[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        except OSError:
-            continue
-    return out
-
-
 # ----------------------------------------------------------------------------- delivery
 
 
@@ -674,7 +661,7 @@ def run(
     loaded, inputs = load_year(
         measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
     )
-    deliver(run_run(loaded, inputs), format, output)
+    deliver(run_run(loaded, inputs, command=command_line()), format, output)
 
 
 @app.command(epilog=_examples("explain"))

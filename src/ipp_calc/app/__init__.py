@@ -8,7 +8,10 @@ plus one delivery function (:func:`ipp_calc.cli.deliver`: format, ``-o``, exit c
 
 Layers, imports flowing one way::
 
-    cli.py  →  app/  →  io/ (adapters: files in and out; views: results to tables/CSV)  →  core/  →  errors
+    cli.py  →  app/  →  io/ (adapters: files in and out)  →  core/  →  errors
+                    →  views/ (results to tables, CSV, markdown) ↗
+
+(``tests/test_layers.py`` holds every module to this.)
 
 How to add a command ``ipp frob``:
 

@@ -14,7 +14,7 @@ def allocate(year: int, data: Path, *, mcp: str | None = None, measures: Path | 
     from ipp_calc.core.allocation import allocate as compute
     from ipp_calc.io.data import read_data_folder
     from ipp_calc.io.output import csv_text
-    from ipp_calc.io.render import allocation_csv, allocation_tables, render_tables
+    from ipp_calc.views.render import allocation_csv, allocation_tables, render_tables
 
     ms = load_measure_set(measures, year)
     folder = read_data_folder(data, ms.program)

@@ -44,10 +44,10 @@ def diff(
     dollars; with ``attribute`` too, each change's own dollars and the interaction left over."""
     from ipp_calc.core.diff import DiffReport, diff_years, with_effects
     from ipp_calc.errors import InputError
-    from ipp_calc.io.diffview import diff_csv, diff_markdown, diff_tables, summary_line
     from ipp_calc.io.gitrev import load_tree
     from ipp_calc.io.output import csv_text
-    from ipp_calc.io.render import render_tables
+    from ipp_calc.views.diff import diff_csv, diff_markdown, diff_tables, summary_line
+    from ipp_calc.views.render import render_tables
 
     if attribute and data is None:
         raise InputError(

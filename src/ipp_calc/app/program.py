@@ -23,9 +23,9 @@ def program(
     from ipp_calc.core.program import program_of
     from ipp_calc.core.year import run_year
     from ipp_calc.io.output import csv_text
-    from ipp_calc.io.program_view import program_csv, program_tables
-    from ipp_calc.io.render import render_tables
     from ipp_calc.io.year_loader import default_jobs, load_program_inputs
+    from ipp_calc.views.program import program_csv, program_tables
+    from ipp_calc.views.render import render_tables
 
     loaded = load_program_inputs(
         data,

@@ -94,8 +94,8 @@ def score(
     """
     from ipp_calc.core.year import score_submission
     from ipp_calc.io.output import csv_text
-    from ipp_calc.io.render import render_tables, score_csv, score_tables
     from ipp_calc.io.workbook import read_submission
+    from ipp_calc.views.render import render_tables, score_csv, score_tables
 
     sets: dict[int, MeasureSet] = {}
 

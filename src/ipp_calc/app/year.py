@@ -68,7 +68,7 @@ def year_findings(result: YearResult) -> tuple[Finding, ...]:
 def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:
     """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
     from ipp_calc.io.output import csv_text
-    from ipp_calc.io.render import pool_csv, pool_tables, render_tables
+    from ipp_calc.views.render import pool_csv, pool_tables, render_tables
 
     result, notes = year.result, year.notes
 
@@ -86,11 +86,12 @@ def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:
     )
 
 
-def run(year: Year, inputs: tuple[Path, ...]) -> Outcome:
-    """The whole year: allocation, every submission, pool, reconciliation (and the report workbook)."""
+def run(year: Year, inputs: tuple[Path, ...], command: str | None = None) -> Outcome:
+    """The whole year: allocation, every submission, pool, reconciliation (and the report workbook,
+    whose Sources sheet records ``command``, the command line that made it)."""
     from ipp_calc.core.trace import trace_json
     from ipp_calc.io.output import csv_text
-    from ipp_calc.io.render import render_tables, run_csv, run_tables
+    from ipp_calc.views.render import render_tables, run_csv, run_tables
 
     result, notes = year.result, year.notes
 
@@ -103,10 +104,10 @@ def run(year: Year, inputs: tuple[Path, ...]) -> Outcome:
         }
 
     def workbook(path: Path) -> str:
-        from ipp_calc.cli import command_line, sha256_of
+        from ipp_calc.io.output import files_sha256
         from ipp_calc.io.report import Provenance, write_report
 
-        provenance = Provenance(command=command_line(), workbook_sha256=sha256_of(year.loaded.workbooks))
+        provenance = Provenance(command=command, workbook_sha256=files_sha256(year.loaded.workbooks))
         write_report(
             result,
             path,
@@ -134,7 +135,7 @@ def explain(year: Year, inputs: tuple[Path, ...], mcp: str, data: Path, county: 
     """The chain of parameters, shares, points and references behind one plan's dollars
     (with ``county``: only the steps about that county and the whole plan)."""
     from ipp_calc.core.trace import FOR_PEOPLE, for_county, trace_plan
-    from ipp_calc.io.render import explain_text
+    from ipp_calc.views.render import explain_text
 
     result = year.result
     if result.allocation.plan(mcp) is None:

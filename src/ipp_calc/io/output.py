@@ -281,3 +281,17 @@ def write_text(path: Path, text: str) -> None:
         stream.write(data)
 
     atomic_write(path, write)
+
+
+def files_sha256(paths: Iterable[str]) -> dict[str, str]:
+    """Each file's sha256, so a report says exactly which workbooks it was computed from (a file
+    that cannot be read is left out: the report names what it read)."""
+    import hashlib
+
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            out[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return out

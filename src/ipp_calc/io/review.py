@@ -24,7 +24,8 @@ from ipp_calc.errors import Finding, InputError
 from ipp_calc.io import workbook as reader
 from ipp_calc.io.measures import display_path
 from ipp_calc.io.output import atomic_write, check_output_path, neutralise, write_text
-from ipp_calc.io.reviewview import (
+from ipp_calc.io.submissions import workbook_paths
+from ipp_calc.views.review import (
     PROBLEM_COLUMNS,
     STATUS_COLUMNS,
     letter,
@@ -34,7 +35,6 @@ from ipp_calc.io.reviewview import (
     summary_line,
     title,
 )
-from ipp_calc.io.submissions import workbook_paths
 
 
 def read_round(

@@ -1,7 +1,7 @@
 """Views of the whole program (``ipp program``): terminal tables and CSV rows.
 
 Why its own module: the program view is a new result (:class:`ProgramResult`) with its own
-columns, and keeping it apart keeps the per-year views in :mod:`ipp_calc.io.render` untouched.
+columns, and keeping it apart keeps the per-year views in :mod:`ipp_calc.views.render` untouched.
 A plan missing from a year is shown as such ("not in PY3"), never as a row of zeros, which would
 read as a plan that earned nothing.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ipp_calc.core.program import COLUMNS, ProgramResult
-from ipp_calc.io.render import Table, money, new_table
+from ipp_calc.views.render import Table, money, new_table
 
 CSV_HEADER = ["mcp", "program_year", "in_year", *COLUMNS]
 

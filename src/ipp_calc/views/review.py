@@ -16,7 +16,7 @@ from typing import Any
 
 from ipp_calc.core.review import ACCEPTED, MISSING, PlanReview, Problem, ReviewResult
 from ipp_calc.core.scoring import measure_sort_key
-from ipp_calc.io.render import Table, new_table
+from ipp_calc.views.render import Table, new_table
 
 #: The CSV and the Problems sheet: one row per problem.
 PROBLEM_COLUMNS = ("mcp", "status", "file", "sheet", "cell", "county", "measure", "code", "blocking", "message")

@@ -14,7 +14,7 @@ from typing import Any
 
 from ipp_calc.core.diff import Attribution, DiffReport, Impact, OwnImpact, Value
 from ipp_calc.core.money import CENT
-from ipp_calc.io.render import Text, money, new_table
+from ipp_calc.views.render import Text, money, new_table
 
 #: The first line of the markdown, so a CI job can find and update its own earlier comment.
 MARKER = "<!-- ipp-diff -->"
