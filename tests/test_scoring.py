@@ -15,8 +15,14 @@ import pytest
 from ipp_calc.core.allocation import allocate
 from ipp_calc.core.models import Election, Measure, Submission
 from ipp_calc.core.responses import AnswerValue
-from ipp_calc.core.scoring import MeasureScore, ScoreResult, measure_sort_key, score_measure, score_points
-from ipp_calc.core.year import score_submission
+from ipp_calc.core.scoring import (
+    MeasureScore,
+    ScoreResult,
+    measure_sort_key,
+    score_measure,
+    score_points,
+    score_submission,
+)
 from scenario import (
     ALL,
     D,

@@ -17,9 +17,9 @@ def review(
     from ipp_calc.core.review import review_round
     from ipp_calc.core.year import targets_by_mcp
     from ipp_calc.io.data import read_data_folder
+    from ipp_calc.io.measures import measure_ids
     from ipp_calc.io.output import csv_text
     from ipp_calc.io.review import read_round, write_letters, write_review_workbook
-    from ipp_calc.io.year_loader import measure_ids
     from ipp_calc.views.render import render_tables
     from ipp_calc.views.review import review_csv, review_tables, summary_line
 

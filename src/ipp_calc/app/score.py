@@ -27,7 +27,7 @@ def _with_data(
     the allocation when elections.yaml is there, and the data folder's notes."""
     from ipp_calc.core.allocation import allocate
     from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.year_loader import measure_ids
+    from ipp_calc.io.measures import measure_ids
 
     folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
     cover = folder.cover(filled.mcp, filled.counties, str(workbook))
@@ -50,12 +50,12 @@ def _score_baselines(
     """The plan's earlier values for its improvement measures (RULES.md section 8): its earlier
     workbooks of the year in ``data``/submissions, and earlier years' from ``--baseline-data`` or
     the sibling folders. None (the workbook's Baseline column) without a data folder."""
-    from ipp_calc.core.scoring import baselines_from
-    from ipp_calc.io.year_loader import load_earlier_years, read_workbooks, workbook_paths
-
     submission = ms.submissions[filled.submission]
     if data is None or not any(m.needs_baseline for m in submission.measures):
         return None, []
+    from ipp_calc.core.scoring import baselines_from
+    from ipp_calc.io.year_loader import load_earlier_years, read_workbooks, workbook_paths
+
     root = measures_root(measures)
     earlier_years = load_earlier_years(ms, root, data, given, allow_measure_set_change=allow)
     earlier = {(y, s): f for (mcp, y, s), f in earlier_years.filed.items() if mcp == filled.mcp}
@@ -92,7 +92,7 @@ def score(
     Worth is what earning a measure in full would add, all else equal. JSON always carries every
     row in the contract's order; ``sort`` and ``unearned_only`` shape the table and the CSV.
     """
-    from ipp_calc.core.year import score_submission
+    from ipp_calc.core.scoring import score_submission
     from ipp_calc.io.output import csv_text
     from ipp_calc.io.workbook import read_submission
     from ipp_calc.views.render import render_tables, score_csv, score_tables

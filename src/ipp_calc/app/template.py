@@ -57,7 +57,7 @@ def _from_data_folder(
     """The plan's counties (plans.csv; ``--counties`` must agree), its targets, its dollars at
     stake, and the folder's notes."""
     from ipp_calc.io.data import read_data_folder
-    from ipp_calc.io.year_loader import measure_ids
+    from ipp_calc.io.measures import measure_ids
 
     folder = read_data_folder(data, ms.program, need_elections=False, measure_ids=measure_ids(ms))
     notes = [n.line_text() for n in folder.notes]

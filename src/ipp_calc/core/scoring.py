@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from ipp_calc.core.allocation import Allocation
-from ipp_calc.core.models import Measure, Submission
+from ipp_calc.core.models import Measure, MeasureSet, Submission
 from ipp_calc.core.money import ZERO, money_text, round_cents, total
 from ipp_calc.core.numbers import decimal_text, exact_number, number, ratio6
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue, FilledSubmission
@@ -655,3 +655,21 @@ def _earlier_value(before: FilledSubmission | None, measure_id: str, county: str
     if isinstance(value, Decimal) and value.is_finite() and value >= 0:
         return value
     return None
+
+
+def score_submission(
+    ms: MeasureSet,
+    filled: FilledSubmission,
+    *,
+    targets: Targets | None,
+    allocation: Allocation | None,
+    baselines: Baselines | None = None,
+) -> ScoreResult:
+    """Points for one workbook, and dollars when an allocation is given (``ipp score``; here, not
+    in ``core.year``, so that scoring one workbook does not import the whole year's engine)."""
+    submission = ms.submissions[filled.submission]
+    result = score_points(submission, filled, approved_targets=targets, baselines=baselines)
+    if allocation is None:
+        return result
+    payments = [p.id for p in ms.program.payments_of(filled.submission)]
+    return add_dollars(result, allocation, payments)

@@ -21,7 +21,7 @@ from ipp_calc.core.models import Election, IncentiveLimit, MeasureSet, PlanRow, 
 from ipp_calc.core.money import ZERO, money_text, total
 from ipp_calc.core.pool import PoolResult, run_pool
 from ipp_calc.core.responses import FilledSubmission, empty_submission
-from ipp_calc.core.scoring import Baselines, ScoreResult, Targets, add_dollars, baselines_from, score_points
+from ipp_calc.core.scoring import ScoreResult, baselines_from, score_submission
 from ipp_calc.errors import Finding
 
 
@@ -165,23 +165,6 @@ def targets_by_mcp(rows: Sequence[TargetRow] | None) -> dict[str, dict[tuple[str
     for row in rows:
         grouped[row.mcp][(row.measure, row.county)] = row.target
     return dict(grouped)
-
-
-def score_submission(
-    ms: MeasureSet,
-    filled: FilledSubmission,
-    *,
-    targets: Targets | None,
-    allocation: Allocation | None,
-    baselines: Baselines | None = None,
-) -> ScoreResult:
-    """Points for one workbook, and dollars when an allocation is given (``ipp score``)."""
-    submission = ms.submissions[filled.submission]
-    result = score_points(submission, filled, approved_targets=targets, baselines=baselines)
-    if allocation is None:
-        return result
-    payments = [p.id for p in ms.program.payments_of(filled.submission)]
-    return add_dollars(result, allocation, payments)
 
 
 def run_year(inputs: YearInputs) -> YearResult:

@@ -310,3 +310,9 @@ def baseline_sets(ms: MeasureSet, roots: list[Path], have: dict[int, MeasureSet]
                     out[year] = load_folder(folder)
                 break
     return out
+
+
+def measure_ids(ms: MeasureSet) -> set[str]:
+    """Every measure id of the year, for checking the ids that targets.csv names (here, beside the
+    loader, so that a command reading one workbook need not import the year loader)."""
+    return {m.id for sub in ms.submissions.values() for m in sub.measures}

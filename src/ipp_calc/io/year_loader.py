@@ -18,6 +18,7 @@ from ipp_calc.core.year import YearInputs
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.data import DataFolder, read_data_folder
 from ipp_calc.io.measures import display_path
+from ipp_calc.io.measures import measure_ids as measure_ids  # re-exported: callers import it here
 from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
 
 Progress = Callable[[int, int], None]
@@ -112,11 +113,6 @@ def read_workbooks(
             if progress:
                 progress(done, len(paths))
     return results
-
-
-def measure_ids(ms: MeasureSet) -> set[str]:
-    """Every measure id of the year, for checking the ids that targets.csv names."""
-    return {m.id for sub in ms.submissions.values() for m in sub.measures}
 
 
 def default_jobs() -> int:

@@ -30,16 +30,18 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ipp_calc.core.allocation import Allocation
 from ipp_calc.core.money import ZERO
 from ipp_calc.core.numbers import decimal_text, rounded6
-from ipp_calc.core.pool import PoolResult
 from ipp_calc.core.responses import PLAN_LEVEL, AnswerValue
-from ipp_calc.core.scoring import AreaDollars, MeasureScore, ScoreResult
-from ipp_calc.core.trace import Step
-from ipp_calc.core.year import YearResult
+
+if TYPE_CHECKING:  # types only: ipp score must not import the year's engine to draw its tables
+    from ipp_calc.core.allocation import Allocation
+    from ipp_calc.core.pool import PoolResult
+    from ipp_calc.core.scoring import AreaDollars, MeasureScore, ScoreResult
+    from ipp_calc.core.trace import Step
+    from ipp_calc.core.year import YearResult
 
 #: The width when the output is not a terminal and ``COLUMNS`` is not set.
 DEFAULT_WIDTH = 80
