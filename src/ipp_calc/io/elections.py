@@ -88,22 +88,10 @@ def _parse(
             in_supports = True
             continue
         if in_supports:
-            if value is None or is_blank(value):
-                continue
-            answer = as_text(value).casefold()
-            if answer not in ("yes", "no"):
-                found.add(
-                    "cell-type",
-                    f"{text or 'a Community Support'}: expects Yes or No, found {shown_value(value)}",
-                    **where(number),
-                )
-                continue
-            answered = True
-            if answer == "yes":
-                if not text:
-                    found.add("cell-type", "Yes with no Community Support named in column A", **where(number))
-                    continue
-                supports.append(catalog.get(text.casefold(), text))
+            said, offered = _support(text, value, catalog, found, where(number))
+            answered = answered or said
+            if offered is not None:
+                supports.append(offered)
             continue
         match = _AREA.match(text)
         if match is not None:
@@ -125,6 +113,27 @@ def _parse(
         exception=exception,
         community_supports=tuple(supports) if answered else None,
     )
+
+
+def _support(
+    text: str, value: CellValue | None, catalog: dict[str, str], found: Collector, where: dict[str, Any]
+) -> tuple[bool, str | None]:
+    """One Community Support row: whether it was answered (Yes or No), and the support offered
+    (its catalog spelling) on a Yes; a blank row is neither, anything else a finding at the cell."""
+    if value is None or is_blank(value):
+        return False, None
+    answer = as_text(value).casefold()
+    if answer not in ("yes", "no"):
+        found.add(
+            "cell-type", f"{text or 'a Community Support'}: expects Yes or No, found {shown_value(value)}", **where
+        )
+        return False, None
+    if answer == "no":
+        return True, None
+    if not text:
+        found.add("cell-type", "Yes with no Community Support named in column A", **where)
+        return True, None
+    return True, catalog.get(text.casefold(), text)
 
 
 def _share(value: Any, label: str, found: Collector, where: dict[str, Any]) -> Decimal | None:

@@ -287,17 +287,7 @@ def load_earlier_years(
                     found.extend(result.findings)
             mine = [r for r in results if not isinstance(r, InputError) and r.program_year == year]
             if not explicit or mine:
-                for result in mine:
-                    key = (result.mcp, year, result.submission)
-                    if key in filed:
-                        found.add(
-                            "duplicate-workbook",
-                            f"answers MCP {result.mcp}, PY{year} submission {result.submission}, as another "
-                            "workbook there does",
-                            file=result.source,
-                            sheet="Cover",
-                        )
-                    filed[key] = result
+                _file_earlier(mine, year, filed, found)
                 known.update((year, number) for number in earlier_ms.submissions)
                 folders.append(folder)
                 notes.append(
@@ -320,6 +310,26 @@ def load_earlier_years(
             )
     found.raise_if_any()
     return EarlierYears(filed, frozenset(known), tuple(folders), tuple(notes))
+
+
+def _file_earlier(
+    mine: Sequence[FilledSubmission],
+    year: int,
+    filed: dict[tuple[str, int, int], FilledSubmission],
+    found: Collector,
+) -> None:
+    """Keep each earlier workbook by (MCP, year, submission); a second one for the same key is a
+    finding (which of two answers is the baseline cannot be guessed)."""
+    for result in mine:
+        key = (result.mcp, year, result.submission)
+        if key in filed:
+            found.add(
+                "duplicate-workbook",
+                f"answers MCP {result.mcp}, PY{year} submission {result.submission}, as another workbook there does",
+                file=result.source,
+                sheet="Cover",
+            )
+        filed[key] = result
 
 
 # --------------------------------------------------------------------------- the whole program
