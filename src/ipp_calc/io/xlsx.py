@@ -36,6 +36,7 @@ from ipp_calc.io.sheetmodel import (
     CellFormat,
     ConditionalFormat,
     Formula,
+    Protection,
     SheetModel,
     Validation,
     WorkbookModel,
@@ -132,6 +133,24 @@ def _properties(cell_format: CellFormat) -> dict[str, Any]:
 
 
 def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
+    _layout(ws, sheet)
+    _write_rows(ws, sheet, formats)
+    if sheet.auto_filter:
+        ws.autofilter(sheet.auto_filter)
+    for validation in sheet.validations:
+        _validate(ws, validation)
+    for rule in sheet.conditional_formats:
+        _conditional(ws, rule, formats)
+    for chart in sheet.charts:
+        _chart(ws, sheet.title, chart, formats.workbook)
+    for ref, text in sorted(sheet.comments.items()):
+        ws.write_comment(ref, text, {"author": "ipp", "x_scale": 2, "y_scale": 1.5})
+    if sheet.protection is not None:
+        _protect(ws, sheet.protection)
+
+
+def _layout(ws: Any, sheet: SheetModel) -> None:
+    """Column widths, frozen panes and the print set-up (orientation, fit, titles, header, footer)."""
     for column, width in enumerate(sheet.widths):
         ws.set_column(column, column, width)
     if sheet.freeze is not None:
@@ -146,39 +165,29 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
         ws.set_header(sheet.header)
     if sheet.footer is not None:
         ws.set_footer(sheet.footer)
-    _write_rows(ws, sheet, formats)
-    if sheet.auto_filter:
-        ws.autofilter(sheet.auto_filter)
-    for validation in sheet.validations:
-        _validate(ws, validation)
-    for rule in sheet.conditional_formats:
-        _conditional(ws, rule, formats)
-    for chart in sheet.charts:
-        _chart(ws, sheet.title, chart, formats.workbook)
-    for ref, text in sorted(sheet.comments.items()):
-        ws.write_comment(ref, text, {"author": "ipp", "x_scale": 2, "y_scale": 1.5})
-    if sheet.protection is not None:
-        p = sheet.protection
-        # True = allowed. Objects and scenarios stay editable, as openpyxl's protection left them.
-        ws.protect(
-            "",
-            {
-                "autofilter": p.filter,
-                "format_columns": p.format_columns,
-                "format_rows": p.format_rows,
-                "objects": True,
-                "scenarios": True,
-                "select_locked_cells": True,
-                "select_unlocked_cells": True,
-            },
-        )
+
+
+def _protect(ws: Any, p: Protection) -> None:
+    """Protection without a password; True = allowed. Objects and scenarios stay editable, as
+    openpyxl's protection left them."""
+    ws.protect(
+        "",
+        {
+            "autofilter": p.filter,
+            "format_columns": p.format_columns,
+            "format_rows": p.format_rows,
+            "objects": True,
+            "scenarios": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
 
 
 def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
     if fast_rows_possible(ws, sheet):  # whole rows at once: io/xlsx_rows.py
         ws.write_rows(((values, formats.row(looks, len(values))) for values, looks in sheet.rows), _write_other)
         return
-    write_string, write_number = ws.write_string, ws.write_number
     heights = sheet.heights
     merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in sheet.merged}
     for r, (values, row_formats) in enumerate(sheet.rows):
@@ -191,23 +200,27 @@ def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
             if merged and (r, c) in merged:
                 # XlsxWriter's way: merge with a blank, then write the first cell with its own type.
                 ws.merge_range(r, c, *merged[(r, c)], "", look)
-            kind = value.__class__
-            if kind is str:
-                if value:
-                    write_string(r, c, value, look)
-                elif look is not None:  # "" is an empty cell, as every spreadsheet program keeps it
-                    ws.write_blank(r, c, None, look)
-            elif kind is Decimal or kind is int or kind is float:
-                write_number(r, c, value, look)
-            elif value is None:
-                if look is not None:
-                    ws.write_blank(r, c, None, look)
-            elif kind is bool:
-                ws.write_boolean(r, c, value, look)
-            elif kind is Formula:
-                ws.write_formula(r, c, value.text, look, "" if value.cached is None else value.cached)
-            else:
-                raise TypeError(f"{sheet.title}: no cell type for {value!r}")
+            _write_cell(ws, r, c, value, look)
+
+
+def _write_cell(ws: Any, r: int, c: int, value: Any, look: Any) -> None:
+    """One cell through the typed method for its value's type (never XlsxWriter's guessing
+    ``write``): text, a number, a boolean, empty (a formatted blank), or what :func:`_write_other` takes."""
+    kind = value.__class__
+    if kind is str:
+        if value:
+            ws.write_string(r, c, value, look)
+        elif look is not None:  # "" is an empty cell, as every spreadsheet program keeps it
+            ws.write_blank(r, c, None, look)
+    elif kind is Decimal or kind is int or kind is float:
+        ws.write_number(r, c, value, look)
+    elif value is None:
+        if look is not None:
+            ws.write_blank(r, c, None, look)
+    elif kind is bool:
+        ws.write_boolean(r, c, value, look)
+    else:
+        _write_other(ws, r, c, value, look)
 
 
 def _write_other(ws: Any, r: int, c: int, value: Any, look: Any) -> None:
