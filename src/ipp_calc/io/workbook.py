@@ -197,29 +197,7 @@ def _parse_cover(sheet: Sheet, display: str) -> _Cover:
             by_label.setdefault(_norm(label), (number, cells.get(2)))
     found = Collector()
     where: dict[str, Any] = {"file": display, "sheet": COVER}
-    values: dict[str, CellValue] = {}
-    rows_of: dict[str, int] = {}
-    for label in (*COVER_REQUIRED, COVER_MEASURE_SET):
-        entry = by_label.get(_norm(label))
-        if entry is None:
-            if label in COVER_REQUIRED:
-                found.add(
-                    "cover-value",
-                    f'the Cover has no "{label}" row (labels in column A, values in column B)',
-                    **where,
-                )
-            continue
-        number, value = entry
-        rows_of[label] = number
-        problem = _unusable(value, f'"{label}"')
-        if problem is not None:
-            found.add(problem.code, problem.message, cell=f"B{number}", **where)
-            continue
-        if value is None or is_blank(value):
-            if label in COVER_REQUIRED:
-                found.add("cover-value", f'"{label}" is blank', cell=f"B{number}", **where)
-            continue
-        values[label] = value
+    values, rows_of = _cover_values(by_label, found, where)
 
     def whole(label: str) -> int | None:
         if label not in values:
@@ -251,6 +229,35 @@ def _parse_cover(sheet: Sheet, display: str) -> _Cover:
         measure_set=None if measure_set is None else as_text(measure_set).lower(),
         rows=rows_of,
     )
+
+
+def _cover_values(
+    by_label: dict[str, tuple[int, CellValue | None]], found: Collector, where: dict[str, Any]
+) -> tuple[dict[str, CellValue], dict[str, int]]:
+    """The Cover's values the reader needs, by label, and the row of each label found; a required
+    row that is missing or blank, or a value no cell can hold, is a finding at its cell."""
+    values: dict[str, CellValue] = {}
+    rows_of: dict[str, int] = {}
+    for label in (*COVER_REQUIRED, COVER_MEASURE_SET):
+        entry = by_label.get(_norm(label))
+        required = label in COVER_REQUIRED
+        if entry is None:
+            if required:
+                found.add(
+                    "cover-value", f'the Cover has no "{label}" row (labels in column A, values in column B)', **where
+                )
+            continue
+        number, value = entry
+        rows_of[label] = number
+        problem = _unusable(value, f'"{label}"')
+        if problem is not None:
+            found.add(problem.code, problem.message, cell=f"B{number}", **where)
+        elif value is None or is_blank(value):
+            if required:
+                found.add("cover-value", f'"{label}" is blank', cell=f"B{number}", **where)
+        else:
+            values[label] = value
+    return values, rows_of
 
 
 def _split_counties(value: CellValue) -> tuple[str, ...]:
