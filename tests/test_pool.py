@@ -550,11 +550,10 @@ def test_an_election_without_community_supports_listed_is_not_counted_for_the_po
 def test_a_breach_of_the_limit_is_an_earned_above_limit_finding_that_makes_run_exit_1() -> None:
     # As above: A earned 330.00 > 5% of 6,000.00 = 300.00. ipp run's findings (exit 1) name it,
     # and so does the report's Findings sheet.
-    from ipp_calc.app.year import year_findings
     from ipp_calc.io.report import findings_sheet
 
     result = base(capitation={"A": "6000.00"})
-    found = [f for f in year_findings(result) if f.code == "earned-above-limit"]
+    found = [f for f in result.findings if f.code == "earned-above-limit"]
     assert len(found) == 1 and found[0].mcp == "A"
     assert found[0].line_text().startswith("A: earned $330.00 exceeds 5% of capitation ($300.00)")
     rows = [values for values, _ in findings_sheet(result, []).rows[1:]]
@@ -564,11 +563,10 @@ def test_a_breach_of_the_limit_is_an_earned_above_limit_finding_that_makes_run_e
 def test_a_reconciliation_off_by_a_cent_is_an_unbalanced_finding() -> None:
     # The engine balances by construction (the property tests prove it); this is the alarm if it
     # ever does not: retained one cent too high → funding ≠ earned − recouped + awarded + retained.
-    from ipp_calc.app.year import year_findings
 
     result = base()
-    assert not [f for f in year_findings(result) if f.code == "unbalanced"]
+    assert not [f for f in result.findings if f.code == "unbalanced"]
     off = replace(
         result, reconciliation=replace(result.reconciliation, retained=result.reconciliation.retained + D("0.01"))
     )
-    assert [f.code for f in year_findings(off) if f.code == "unbalanced"] == ["unbalanced"]
+    assert [f.code for f in off.findings if f.code == "unbalanced"] == ["unbalanced"]

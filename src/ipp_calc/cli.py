@@ -194,15 +194,14 @@ def command_line() -> str:
 # ----------------------------------------------------------------------------- delivery
 
 
-def emit(text: str, output: Path | None, inputs: Sequence[Path] = ()) -> None:
-    """Print ``text`` or write it atomically to ``output`` (never over an input file)."""
-    from ipp_calc.io.output import check_output_path, is_stdout, write_text
+def emit(text: str, output: Path | None) -> None:
+    """Print ``text`` or write it atomically to ``output`` (already checked by :func:`deliver`)."""
+    from ipp_calc.io.output import is_stdout, write_text
 
     if output is None or is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    check_output_path(output, list(inputs))
     write_text(output, text)
 
 
@@ -211,19 +210,15 @@ def notice(message: str) -> None:
     sys.stderr.write(printable(f"note: {message}") + "\n")
 
 
-def _write_file_form(outcome: Outcome, output: Path | None) -> str | None:
-    """Write the outcome's file form that ``-o`` names (by suffix, or a folder), if it has one."""
+def file_form(outcome: Outcome, output: Path | None) -> str | None:
+    """Which of the outcome's file forms ``-o`` names: its suffix (``xlsx``), ``dir`` for a folder
+    or a name without a suffix where the command writes one, or None (a text format)."""
     if output is None:
         return None
     if "dir" in outcome.files and (output.is_dir() or not output.suffix):
-        return outcome.files["dir"](output)
+        return "dir"
     suffix = output.suffix.lower().lstrip(".")
-    if suffix not in outcome.files:
-        return None
-    from ipp_calc.io.output import check_output_path
-
-    check_output_path(output, list(outcome.inputs))
-    return outcome.files[suffix](output)
+    return suffix if suffix in outcome.files else None
 
 
 #: What an ``-o`` suffix asks for; any other suffix (or none) is the table as plain text.
@@ -246,27 +241,27 @@ def _output_usage(message: str) -> typer.BadParameter:
     return typer.BadParameter(message, param_hint="'-o' / '--output'")
 
 
-def output_format(outcome: Outcome, chosen: str | None, output: Path | None) -> str | None:
+def output_format(outcome: Outcome, chosen: str | None, output: Path | None, form: str | None) -> str | None:
     """The format ``-o``'s suffix and ``--format`` ask for together (README "What -o does").
 
-    ``None``: the file form alone (``score -o s.xlsx``). A suffix that names a format wins over
-    the default; an explicit ``--format`` that says otherwise is a usage error, as is a suffix the
-    command has no form for. ``-o -``, no ``-o``, or another suffix: ``--format`` or the default.
+    ``form`` is the file form ``-o`` names (:func:`file_form`). ``None``: the file form alone
+    (``score -o s.xlsx``). A suffix that names a format wins over the default; an explicit
+    ``--format`` that says otherwise is a usage error, as is a suffix the command has no form for.
+    ``-o -``, no ``-o``, or another suffix: ``--format`` or the default.
     """
     from ipp_calc.io.output import is_stdout
 
     offered = {"json", *outcome.views}
     if output is None or is_stdout(output):
         return chosen or outcome.default_format
-    suffix = output.suffix.lower()
-    key = suffix.lstrip(".")
-    file_form = key in outcome.files or ("dir" in outcome.files and (output.is_dir() or not suffix))
-    if file_form:
+    if form is not None:
         if outcome.files_replace_output:
             if chosen is not None:
-                raise _output_usage(f"{output} is written as {key or 'a folder'}; leave out --format {chosen}")
+                where = "a folder" if form == "dir" else form
+                raise _output_usage(f"{output} is written as {where}; leave out --format {chosen}")
             return None
         return chosen or outcome.default_format  # the file, and the chosen format on the terminal
+    suffix = output.suffix.lower()
     implied = SUFFIX_FORMATS.get(suffix)
     if suffix == ".xlsx":
         raise _output_usage(f"{output}: this command writes no workbook; it writes {', '.join(sorted(offered))}")
@@ -287,12 +282,13 @@ def deliver(outcome: Outcome, format: str | None, output: Path | None) -> None:
     the terminal. Notes go on the table, or to stderr for every other format and for ``-o``;
     findings to stderr, one line each; any finding (or the command's own policy) exits 1.
     """
-    if output is not None and not ("dir" in outcome.files and (output.is_dir() or not output.suffix)):
+    form = file_form(outcome, output)
+    if output is not None and form != "dir":  # a folder of letters is checked by its writer
         from ipp_calc.io.output import check_output_path
 
         check_output_path(output, list(outcome.inputs))  # an input named by -o: said before any usage
-    chosen = output_format(outcome, format, output)
-    wrote = _write_file_form(outcome, output)
+    chosen = output_format(outcome, format, output, form)
+    wrote = outcome.files[form](output) if form is not None and output is not None else None
     if wrote is not None and chosen is None:
         sys.stdout.write(printable(wrote) + "\n")
         _notes(outcome.notes)
@@ -338,7 +334,7 @@ def _deliver_text(outcome: Outcome, format: str, output: Path | None) -> None:
     summary_on_stderr = outcome.summary is not None and format == "table" and output is None and bool(outcome.findings)
     if outcome.summary is not None and format == "table" and not summary_on_stderr:
         text += outcome.summary + "\n"
-    emit(text, output, outcome.inputs)
+    emit(text, output)
     if summary_on_stderr:
         sys.stderr.write(printable(outcome.summary or "") + "\n")
 

@@ -32,7 +32,7 @@ def allocate(year: int, data: Path, *, mcp: str | None = None, measures: Path | 
         from ipp_calc.io.report import allocation_sheet, write_result_workbook
 
         title = f"CalAIM IPP {ms.program.label}: maximum allocation"
-        return write_result_workbook(path, [allocation_sheet(result)], title=title, notes=notes)
+        return write_result_workbook(path, [allocation_sheet(result)], title=title, ms=ms, notes=notes)
 
     return Outcome(
         document=document,

@@ -7,13 +7,6 @@ from pathlib import Path
 
 from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set, measures_root
 from ipp_calc.app.outcome import Document, Outcome
-from ipp_calc.core.program import ProgramResult
-from ipp_calc.errors import Finding
-
-
-def _findings(result: ProgramResult) -> tuple[Finding, ...]:
-    """Each year's findings, named by year, and the program's own reconciliation."""
-    return result.findings
 
 
 def program(
@@ -62,6 +55,6 @@ def program(
         },
         files={"xlsx": workbook},
         notes=tuple(notes),
-        findings=_findings(result),
+        findings=result.findings,
         inputs=tuple(inputs),
     )

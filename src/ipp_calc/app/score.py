@@ -147,7 +147,7 @@ def score(
         from ipp_calc.io.report import score_sheets, write_result_workbook
 
         title = f"CalAIM IPP {ms.program.label}: {filled.mcp}, submission {filled.submission}"
-        return write_result_workbook(path, score_sheets(result), title=title, notes=notes)
+        return write_result_workbook(path, score_sheets(result), title=title, ms=ms, notes=notes)
 
     return Outcome(
         document=document,
@@ -169,5 +169,5 @@ def score(
         inputs=tuple(inputs),
         # Findings (FORMATS.md: exit 1) are the score's notes, shown as notes; a percent-format
         # cell is only a warning.
-        failed=any(n.code != "percent-format" for n in result.notes),
+        failed=any(not n.warning for n in result.notes),
     )

@@ -60,11 +60,6 @@ def load(
     return Year(ms, loaded, run_year(loaded.inputs)), inputs
 
 
-def year_findings(result: YearResult) -> tuple[Finding, ...]:
-    """What makes ``ipp run`` exit 1: :attr:`YearResult.findings`, the one list JSON carries too."""
-    return result.findings
-
-
 def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:
     """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
     from ipp_calc.io.output import csv_text
@@ -126,7 +121,7 @@ def run(year: Year, inputs: tuple[Path, ...], command: str | None = None) -> Out
         },
         files={"xlsx": workbook},
         notes=notes,
-        findings=year_findings(result),
+        findings=result.findings,
         inputs=inputs,
     )
 

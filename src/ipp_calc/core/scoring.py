@@ -143,9 +143,14 @@ class ScoreNote:
     measure: str | None = None
     county: str | None = None
 
+    @property
+    def warning(self) -> bool:
+        """Only a warning, never exit 1: a count in a percent-formatted cell (scored as the cell holds it)."""
+        return self.code == "percent-format"
+
     def finding(self, mcp: str) -> Finding:
-        """The catalog's one finding type (a percent-formatted count is only a warning)."""
-        severity = "warning" if self.code == "percent-format" else "finding"
+        """The catalog's one finding type."""
+        severity = "warning" if self.warning else "finding"
         return Finding(self.code, self.message, severity=severity, mcp=mcp, measure=self.measure, county=self.county)
 
 

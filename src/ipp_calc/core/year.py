@@ -137,7 +137,7 @@ class YearResult:
         ]
         out += [f.finding() for f in self.allocation.findings]
         out += self.inputs.findings
-        out += [n.finding(s.mcp) for s in self.scores for n in s.notes if n.code != "percent-format"]
+        out += [n.finding(s.mcp) for s in self.scores for n in s.notes if not n.warning]
         if not self.reconciliation.balanced:
             out.append(Finding("unbalanced", "reconciliation does not balance to the cent", severity="finding"))
         return tuple(out)

@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from ipp_calc.core.allocation import catalog_problems, election_problems
 from ipp_calc.core.models import Election, PlanRow, Program, SourceFile, TableRow, TargetRow
 from ipp_calc.core.money import parse_decimal, parse_money
-from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.errors import Collector, Finding, InputError, key_path
 from ipp_calc.io.measures import display_path, sha256_of
 from ipp_calc.io.names import PLAN_LEVEL, BadName, Spellings, clean, county_problem, suggestion
-from ipp_calc.io.yamlload import YamlDoc, dotted, parse_yaml, read_text, validate
+from ipp_calc.io.yamlload import YamlDoc, parse_yaml, read_text, validate
 
 PLANS_COLUMNS = ("mcp", "county", "member_months", "revenue", "wpc", "hhp")
 PLANS_OPTIONAL = ("capitation",)
@@ -450,7 +450,7 @@ def read_elections(folder: Path, program: Program, mcps: Sequence[str]) -> tuple
                 f"MCP {mcp}: {problem.message}",
                 file=display,
                 line=doc.line_of((mcp, *problem.path)),
-                key=dotted((mcp, *problem.path)),
+                key=key_path((mcp, *problem.path)),
             )
     for mcp in sorted(known - set(elections)):
         found.add("missing-mcp", f"MCP {mcp!r} is in plans.csv but has no entry here", file=display, line=1, key=mcp)
@@ -517,7 +517,7 @@ def _normalise_entries(doc: YamlDoc) -> None:
                 "community_supports has no value; write [] for none, or list the Community Supports offered",
                 file=doc.file,
                 line=doc.line_of(where),
-                key=dotted(where),
+                key=key_path(where),
             )
             continue
         if not isinstance(names, list):
@@ -533,7 +533,7 @@ def _normalise_entries(doc: YamlDoc) -> None:
                     f"Community Support {exc}",
                     file=doc.file,
                     line=doc.line_of((*where, index)),
-                    key=dotted((*where, index)),
+                    key=key_path((*where, index)),
                 )
     found.raise_if_any()
 

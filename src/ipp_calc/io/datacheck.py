@@ -56,8 +56,8 @@ def check_data_folder(folder: Path, ms: MeasureSet, measures_root: Path) -> Data
     """Every problem of ``folder`` against ``ms``: each file alone, then the year as a whole."""
     from ipp_calc.core.year import run_year
     from ipp_calc.io import data as files
-    from ipp_calc.io.measures import display_path
-    from ipp_calc.io.year_loader import load_year_inputs, measure_ids
+    from ipp_calc.io.measures import display_path, measure_ids
+    from ipp_calc.io.year_loader import load_year_inputs
 
     found: list[Finding] = []
 

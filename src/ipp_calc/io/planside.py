@@ -19,10 +19,10 @@ from pathlib import Path
 from ipp_calc.core.allocation import Allocation, allocate, catalog_problems, election_problems
 from ipp_calc.core.models import Election, PlanRow, Program, SourceFile, TableRow
 from ipp_calc.core.money import parse_money
-from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.errors import Collector, Finding, InputError, key_path
 from ipp_calc.io.data import read_csv
 from ipp_calc.io.measures import display_path, sha256_of
-from ipp_calc.io.yamlload import dotted, parse_yaml, read_text, validate
+from ipp_calc.io.yamlload import parse_yaml, read_text, validate
 
 
 def read_plan_allocation(path: Path, mcp: str, counties: Sequence[str]) -> tuple[tuple[TableRow, ...], SourceFile]:
@@ -88,7 +88,7 @@ def read_plan_elections(path: Path, program: Program, mcp: str) -> tuple[Electio
             f"MCP {mcp}: {problem.message}",
             file=display,
             line=doc.line_of((mcp, *problem.path)),
-            key=dotted((mcp, *problem.path)),
+            key=key_path((mcp, *problem.path)),
         )
     found.raise_if_any()
     return election, SourceFile(display, sha256_of(text))

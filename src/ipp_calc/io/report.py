@@ -51,7 +51,7 @@ from typing import Any, BinaryIO
 
 from ipp_calc import __version__
 from ipp_calc.core.allocation import Allocation
-from ipp_calc.core.models import SourceFile
+from ipp_calc.core.models import MeasureSet, SourceFile
 from ipp_calc.core.money import total
 from ipp_calc.core.numbers import rounded6
 from ipp_calc.core.scoring import AreaDollars, ScoreResult
@@ -809,12 +809,16 @@ def _page_text(text: str) -> str:
 
 def page_header_footer(result: YearResult, provenance: Provenance) -> tuple[str, str]:
     """Every printed page says what it is (title, status) and where it is (sheet, page x of y)."""
-    program = result.ms.program
-    status = "ILLUSTRATIVE: not DHCS's numbers" if result.ms.illustrative else f"status: {program.status}"
-    header = f'&L&"-,Bold"{_page_text(f"CalAIM IPP {program.label}: year report")}&R{_page_text(status)}'
-    made = f"made {_when(provenance.made)} by ipp-calc {__version__}" if provenance.made else f"ipp-calc {__version__}"
-    footer = f"&L&A&C{_page_text(made)}&RPage &P of &N"
-    return header, footer
+    return page_texts(f"CalAIM IPP {result.ms.program.label}: year report", result.ms, provenance.made)
+
+
+def page_texts(title: str, ms: MeasureSet, made: datetime | None) -> tuple[str, str]:
+    """The header and footer of every printed page of a workbook made from ``ms``: the title and
+    the measure set's status, then the sheet, when and by what it was made, and page x of y."""
+    status = "ILLUSTRATIVE: not DHCS's numbers" if ms.illustrative else f"status: {ms.program.status}"
+    header = f'&L&"-,Bold"{_page_text(title)}&R{_page_text(status)}'
+    by = f"made {_when(made)} by ipp-calc {__version__}" if made else f"ipp-calc {__version__}"
+    return header, f"&L&A&C{_page_text(by)}&RPage &P of &N"
 
 
 def _model(sheet: Sheet) -> SheetModel:
@@ -869,15 +873,14 @@ def notes_sheet(notes: Sequence[str]) -> Sheet:
     return sheet
 
 
-def write_result_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, notes: Sequence[str]) -> str:
+def write_result_workbook(
+    path: Path, sheets: Sequence[Sheet], *, title: str, ms: MeasureSet, notes: Sequence[str]
+) -> str:
     """``ipp allocate -o FILE.xlsx`` and ``ipp score -o FILE.xlsx``: the result's sheets (frozen
     header, filters, money as numbers) and a ``Notes`` sheet, every printed page headed with the
-    title and the status; written atomically. Returns the line that says what was written."""
-    illustrative = any(note.startswith("ILLUSTRATIVE") for note in notes)
-    status = "ILLUSTRATIVE: not DHCS's numbers" if illustrative else ""
+    title and ``ms``'s status; written atomically. Returns the line that says what was written."""
     made = made_at()
-    header = f'&L&"-,Bold"{_page_text(title)}&R{_page_text(status)}'
-    footer = f"&L&A&C{_page_text(f'made {_when(made)} by ipp-calc {__version__}')}&RPage &P of &N"
+    header, footer = page_texts(title, ms, made)
     every = [*sheets, notes_sheet(notes)]
     for sheet in every:
         sheet.page_header, sheet.page_footer, sheet.made = header, footer, made

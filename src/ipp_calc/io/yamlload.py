@@ -150,7 +150,7 @@ class _Builder:
         self.doc.lines.setdefault(path, line)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTIONS:
             # An explicit tag (!!python/object, !!set, !!omap) would mean something else elsewhere.
-            where = dotted(path) or None
+            where = key_path(path) or None
             self.found.add("yaml-type", f"unsupported tag {node.tag}", file=self.doc.file, line=line, key=where)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -170,7 +170,7 @@ class _Builder:
                 self.found.add("yaml-structure", "a key must be a plain value", file=self.doc.file, line=line)
                 continue
             key = self._scalar(key_node, path)
-            where = dotted((*path, key))
+            where = key_path((*path, key))
             if key in out:
                 first = self.doc.lines.get((*path, key))
                 self.found.add(
@@ -189,7 +189,7 @@ class _Builder:
         text = node.value
         tag = node.tag
         line = node.start_mark.line + 1
-        where = dotted(path) or None
+        where = key_path(path) or None
         if node.style in ("'", '"', "|", ">") or tag == "tag:yaml.org,2002:str":
             return text
         if tag == "tag:yaml.org,2002:null":
@@ -237,11 +237,6 @@ class _Builder:
         return text
 
 
-def dotted(path: Path_) -> str:
-    """A key path as the messages write it (:func:`ipp_calc.errors.key_path`)."""
-    return key_path(path)
-
-
 # --------------------------------------------------------------------------- pydantic → findings
 
 
@@ -276,7 +271,7 @@ def _findings(
             continue
         seen.add((loc, kind))
         line = doc.line_of(loc)
-        key = dotted(loc) or what
+        key = key_path(loc) or what
         if kind == "extra_forbidden":
             allowed = _allowed_keys(target, loc[:-1])
             name = str(loc[-1])
@@ -284,7 +279,7 @@ def _findings(
             close = difflib.get_close_matches(name, allowed, n=1)
             if close:
                 hint = f" (did you mean {close[0]!r}?)"
-                suggested.add(dotted((*loc[:-1], close[0])))
+                suggested.add(key_path((*loc[:-1], close[0])))
             listed = ", ".join(allowed) if allowed else "none"
             yield Finding(
                 "yaml-unknown-key", f"unknown key{hint}; allowed: {listed}", file=doc.file, line=line, key=key

@@ -17,8 +17,7 @@ from ipp_calc.core.responses import FilledSubmission
 from ipp_calc.core.year import YearInputs
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.data import DataFolder, read_data_folder
-from ipp_calc.io.measures import display_path
-from ipp_calc.io.measures import measure_ids as measure_ids  # re-exported: callers import it here
+from ipp_calc.io.measures import display_path, measure_ids
 from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
 
 Progress = Callable[[int, int], None]
