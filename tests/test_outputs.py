@@ -606,6 +606,14 @@ def test_each_commands_help_has_word_metavars_and_examples(command: str, run_cli
         assert f"  {example}\n" in out
 
 
+def test_check_says_in_its_usage_that_it_takes_several_paths(run_cli: RunCli) -> None:
+    """``ipp check measures/py1 measures/py2`` is allowed: the usage line says so with ``...``
+    (typer 0.28 no longer adds the dots to a variadic argument, so the metavar carries them)."""
+    code, out, _ = run_cli(["check", "--help"])
+    assert code == 0
+    assert "Usage: ipp check [OPTIONS] [PATH...]" in out
+
+
 def test_the_help_examples_run_as_written(tmp_path: Path, run_cli: RunCli) -> None:
     """Every example that needs only the shipped examples/ and measures/ runs, in order, in a copy
     of them (so ``template … -o t.xlsx`` makes the ``t.xlsx`` that ``score t.xlsx`` scores), exiting

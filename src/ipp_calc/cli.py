@@ -32,10 +32,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 70
 #: Past this many problems, the terminal gets a count and the JSON the whole list.
 MAX_PROBLEM_LINES = 50
 
-# Typer prints an argument's Python type beside its name (``PATH <list[Path]>``); the metavar
-# already says what to give, in words (issue 13), so the type is left out of every argument's help.
-typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
-
 app = typer.Typer(
     name="ipp",
     no_args_is_help=True,
@@ -349,7 +345,7 @@ def check(
         typer.Argument(
             help="Measure-set folders or files. Default: the shipped measures/.",
             show_default=False,
-            metavar="PATH",
+            metavar="PATH...",  # several may be given (typer 0.28 does not add the dots itself)
         ),
     ] = None,
     measures: MeasuresOpt = None,
