@@ -48,3 +48,30 @@ def test_an_input_error_still_exits_2_with_its_message(tmp_path: Path) -> None:
     done = _ipp("score", str(tmp_path / "missing.xlsx"), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.decode().startswith("error:") and b"[file-not-found]" in done.stderr
+
+
+_THRESHOLD_AFTER_MAIN = """
+import gc, sys
+sys.settrace(lambda *a: None)  # a tracer: main leaves through sys.exit, so this line runs after
+from ipp_calc.cli import main
+try:
+    main({argv})
+except SystemExit:
+    pass
+print(gc.get_threshold()[0])
+"""
+
+
+def test_the_console_script_collects_cycles_less_often_and_an_in_process_call_keeps_its_gc(tmp_path: Path) -> None:
+    """``ipp`` (main() with no argv) raises the young-generation threshold from CPython's 700 to
+    cli.GC_YOUNG_THRESHOLD (bench/: ~65 ms of a statewide ``ipp run`` was the collector); a
+    test or library calling main(argv) keeps the threshold it had."""
+    from ipp_calc.cli import GC_YOUNG_THRESHOLD
+
+    def threshold(argv: str, *args: str) -> int:
+        code = _THRESHOLD_AFTER_MAIN.format(argv=argv)
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, timeout=120, cwd=tmp_path)
+        return int(done.stdout.split()[-1])
+
+    assert threshold("", "--version") == GC_YOUNG_THRESHOLD == 100_000
+    assert threshold("['--version']") == 700  # CPython's default, untouched
