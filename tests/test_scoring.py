@@ -549,3 +549,17 @@ def test_what_a_plan_types_is_decided_by_the_measure_kind_in_one_place() -> None
         "1.4": ("tier_count", "a tier count 0–3", False),
         "1.5": ("number", "a number", True),
     }
+
+
+def test_a_measure_row_copied_with_changes_is_the_row_dataclasses_replace_makes_and_a_wrong_name_is_refused() -> None:
+    """scoring._with (a fast ``replace``, issue 18) changes exactly the fields named."""
+    from dataclasses import replace
+
+    from ipp_calc.core.scoring import _with
+
+    row = one("target", D("12"), target="10", source="targets.csv")  # met: 12 >= 10
+    assert row.met is True and row.target == D("10")
+    for changes in ({"reason": "x"}, {"worth": D("1.25"), "met": False}, {}):
+        assert _with(row, **changes) == replace(row, **changes)
+    with pytest.raises(TypeError, match="no field"):
+        _with(row, reasn="typo")
