@@ -573,7 +573,7 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         metavar="N",
-        help="Worker processes reading workbooks (default 1: measured fastest).",
+        help="Processes reading workbooks (default 2 with two cores or more; 1 where the system cannot fork).",
         callback=_positive,
     ),
 ]
@@ -598,11 +598,14 @@ def load_year(
         return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs)
     from rich.progress import Progress
 
-    bar = Progress(transient=True)
+    # Refreshed by hand, with no thread of its own: the workbooks may be read by forked
+    # processes, and a process that forks should have no other thread.
+    bar = Progress(transient=True, auto_refresh=False)
     task = bar.add_task("reading workbooks", total=None)
 
     def progress(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
+        bar.refresh()
 
     with bar:
         return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs, progress=progress)

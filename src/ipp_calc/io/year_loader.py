@@ -8,6 +8,10 @@ the folder's file names and their order change nothing, and two workbooks claimi
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pickle
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,15 +37,6 @@ class LoadedYear:
 
 #: Fewer workbooks than this per worker are read in this process: starting a worker costs more.
 MIN_PER_WORKER = 8
-
-#: The measure set a worker process reads against, set once per worker by :func:`_init_worker`.
-_WORKER_MS: MeasureSet | None = None
-
-
-def _init_worker(ms: MeasureSet) -> None:
-    global _WORKER_MS
-    _WORKER_MS = ms
-
 
 #: Where the measure sets of other program years come from: a measures root on disk (``py<N>/``
 #: folders), or a lookup by year for sets already in memory (``ipp diff``'s OLD side, which may be
@@ -75,11 +70,6 @@ def _read_safe(
         return exc
 
 
-def _read_in_worker(path: Path, display: str, root: Path, allow: bool) -> FilledSubmission | InputError:
-    assert _WORKER_MS is not None
-    return _read_safe(path, display, _WORKER_MS, root, allow)
-
-
 def read_workbooks(
     paths: Sequence[Path],
     ms: MeasureSet,
@@ -89,36 +79,137 @@ def read_workbooks(
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> list[FilledSubmission | InputError]:
-    """Read every workbook, in parallel when ``jobs > 1``; results in the order of ``paths``,
-    so the output does not depend on which worker finished first."""
-    allow = allow_measure_set_change
-    results: list[FilledSubmission | InputError] = []
-    # Workers get the root by pickling: a lookup of sets in memory is read in this process.
-    if jobs > 1 and len(paths) >= MIN_PER_WORKER * 2 and isinstance(measures_root, Path):
-        from concurrent.futures import ProcessPoolExecutor  # only here: 15 ms to import
+    """Read every workbook, in ``jobs`` processes where the system can fork; results in the
+    order of ``paths``, so the output does not depend on which process finished first."""
+    with WorkbookReading(paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs) as reading:
+        return reading.finish(progress)
 
-        import ipp_calc.io.workbook  # noqa: F401  (imported before the fork: workers inherit it)
 
-        workers = min(jobs, len(paths) // MIN_PER_WORKER)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ms,)) as pool:
-            futures = [pool.submit(_read_in_worker, p, display_path(p), measures_root, allow) for p in paths]
-            for done, future in enumerate(futures, start=1):
-                results.append(future.result())
-                if progress:
-                    progress(done, len(paths))
-    else:
-        for done, path in enumerate(paths, start=1):
-            results.append(_read_safe(path, display_path(path), ms, measures_root, allow))
+class WorkbookReading:
+    """Workbooks being read: forked children start on their share at once, so this process can
+    do other work (read the data folder) before it reads its own share in :meth:`finish`. Used
+    as a context manager: children not collected (an error came first) are stopped on exit."""
+
+    #: This process's share against a child's. Measured (bench/, a statewide year, 2 cores): a
+    #: forked child reads slower than this process (copy-on-write faults as it touches the
+    #: parent's objects; the two cores contend), so both finish together at about 1.3 to 1.6
+    #: even with the data folder read here meanwhile.
+    OWN_WEIGHT = 1.4
+
+    def __init__(
+        self, paths: Sequence[Path], ms: MeasureSet, root: MeasureRoot, *, allow: bool = False, jobs: int = 1
+    ) -> None:
+        import ipp_calc.io.workbook  # noqa: F401  (before any fork: a child imports nothing)
+
+        self.paths, self.ms, self.root, self.allow = list(paths), ms, root, allow
+        workers = min(jobs, len(self.paths) // MIN_PER_WORKER) if hasattr(os, "fork") else 1
+        self.chunks = _chunks(self.paths, workers, self.OWN_WEIGHT) if workers > 1 else [self.paths]
+        self.children: list[tuple[int, int]] = []
+        for chunk in self.chunks[1:]:
+            self.children.append(_fork_reader(chunk, ms, root, allow))
+
+    def __enter__(self) -> WorkbookReading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for pid, read_end in self.children:  # only those not collected: an error came first
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.close(read_end)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+        self.children = []
+
+    def _read(self, path: Path) -> FilledSubmission | InputError:
+        return _read_safe(path, display_path(path), self.ms, self.root, self.allow)
+
+    def finish(self, progress: Progress | None = None) -> list[FilledSubmission | InputError]:
+        """This process's share, then each child's, in the order of the paths."""
+        results: list[FilledSubmission | InputError] = []
+        for path in self.chunks[0]:
+            results.append(self._read(path))
             if progress:
-                progress(done, len(paths))
-    return results
+                progress(len(results), len(self.paths))
+        for chunk in self.chunks[1:]:
+            got = _collect(self.children.pop(0), len(chunk))
+            if got is None:  # the child failed (killed, out of memory): its workbooks are read here
+                got = [self._read(path) for path in chunk]
+            results.extend(got)
+            if progress:
+                progress(len(results), len(self.paths))
+        return results
+
+
+def _chunks(paths: Sequence[Path], count: int, first_weight: float = 1.0) -> list[list[Path]]:
+    """``paths`` in ``count`` runs, in order, sized by bytes (a 20-county workbook is ten times a
+    one-county one, and the processes should finish together): the first run ``first_weight``
+    of an equal share, the others equal."""
+    sizes = [_size(path) for path in paths]
+    share = sum(sizes) / (count - 1 + first_weight)
+    chunks: list[list[Path]] = [[]]
+    done = 0
+    for path, size in zip(paths, sizes, strict=True):
+        boundary = share * (first_weight + len(chunks) - 1)
+        if len(chunks) < count and chunks[-1] and done + size / 2 > boundary:
+            chunks.append([])
+        chunks[-1].append(path)
+        done += size
+    return chunks
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # unreadable: its reader says so, in whichever process
+
+
+def _fork_reader(chunk: list[Path], ms: MeasureSet, root: MeasureRoot, allow: bool) -> tuple[int, int]:
+    """A forked child that reads ``chunk`` and sends back what it read, pickled, through a
+    pipe; its (pid, the pipe's read end). Why fork, not a process pool (issue 18, bench/): a
+    fork starts in about a millisecond with everything already imported and the measure set
+    already loaded, and this process reads its own share meanwhile; a pool started fresh
+    interpreters, pickled every task and left this process idle, and cost more than it saved."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        code = 0
+        try:
+            results = [_read_safe(path, display_path(path), ms, root, allow) for path in chunk]
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(results, out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:  # anything at all: the parent reads this chunk itself
+            code = 1
+        os._exit(code)  # no exit handlers, no flushing of the parent's buffered output
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(child: tuple[int, int], expected: int) -> list[FilledSubmission | InputError] | None:
+    """What a child read, or None if it did not finish its chunk."""
+    pid, read_end = child
+    with os.fdopen(read_end, "rb") as stream:
+        payload = stream.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    try:
+        results = pickle.loads(payload)
+    except Exception:
+        return None
+    return results if isinstance(results, list) and len(results) == expected else None
 
 
 def default_jobs() -> int:
-    """One: measured (bench/), reading in worker processes costs more than it saves, because
-    calamine reads a statewide year's workbooks in a fraction of a second and starting workers
-    and sending results back does not. ``--jobs N`` is there for slower readers or bigger years."""
-    return 1
+    """Two on a machine with two or more cores (Linux: the cores this process may use), else
+    one. Measured (bench/, 2 cores): a statewide year's 50 workbooks and its data folder are
+    read in ~105 ms by two processes, one forked, against ~150 ms by one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 2 if cores >= 2 else 1
 
 
 def load_year_inputs(
@@ -136,15 +227,19 @@ def load_year_inputs(
 
     Baselines of earlier program years come from ``earlier`` when the caller has read those years
     (the program view), else from ``baseline_data`` or the sibling ``py<Y>/`` folders."""
-    folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
-    paths, notes = workbook_paths(data / "submissions")
+    try:
+        paths, notes = workbook_paths(data / "submissions")
+    except InputError:  # said after the data folder's own problems, as ever
+        read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
+        raise
+    # The workbooks' children start first, so the data folder is read while they read.
+    with WorkbookReading(paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs) as reading:
+        folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
+        results = reading.finish(progress)
     notes = [*folder.notes, *notes]
     found = Collector()
     filed: dict[tuple[str, int], FilledSubmission] = {}
     where: dict[tuple[str, int], str] = {}
-    results = read_workbooks(
-        paths, ms, measures_root, allow_measure_set_change=allow_measure_set_change, jobs=jobs, progress=progress
-    )
     findings: list[Finding] = []
     for path, result in zip(paths, results, strict=True):
         if isinstance(result, InputError):
