@@ -539,6 +539,15 @@ def machine_line(started: datetime) -> str:
     )
 
 
+def _default_jobs() -> int:
+    """What ``ipp run`` uses without ``--jobs`` (io/year_loader.default_jobs), from the installed package."""
+    try:
+        from ipp_calc.io.year_loader import default_jobs
+    except ImportError:
+        return 1
+    return default_jobs()
+
+
 def render(
     bench: Bench,
     years: dict[str, dict[str, Series]],
@@ -551,7 +560,7 @@ def render(
     names = list(years)
     heads = {"statewide": "statewide", "10x": "10×", "30x": "30×"}
     state = years.get("statewide")
-    jobs = bench.jobs or "default, 1"
+    jobs = bench.jobs or f"default, {_default_jobs()}"
 
     def get(year: dict[str, Series] | None, key: str) -> Series | None:
         return None if year is None else year.get(key)
