@@ -66,18 +66,28 @@ def test_children_not_collected_are_stopped_and_reaped_when_an_error_comes_first
 
 def test_the_shares_keep_the_paths_order_and_weigh_by_bytes(tmp_path: Path) -> None:
     sizes = [10, 10, 10, 10, 40, 10, 10]  # 100 bytes in all
-    paths = []
-    for number, size in enumerate(sizes):
-        path = tmp_path / f"w{number}.xlsx"
-        path.write_bytes(b"x" * size)
-        paths.append(path)
-    # Two equal shares of 50: w0..w3 is 40, and w4's middle (60) is past 50, so w4 starts the second.
-    assert year_loader._chunks(paths, 2) == [paths[:4], paths[4:]]
-    # First weight 1.5 of three: shares of 100 / 3.5 = 28.6, the first 42.9 (boundaries 42.9, 71.4).
-    # w0..w3 end at 40; w4's middle (60) is past 42.9, so it opens the second; w5's middle (85)
-    # is past 71.4, so it opens the third.
-    assert year_loader._chunks(paths, 3, 1.5) == [paths[:4], paths[4:5], paths[5:]]
-    assert [p for chunk in year_loader._chunks(paths, 4) for p in chunk] == paths
+    paths = [tmp_path / f"w{n}.xlsx" for n in range(len(sizes))]
+    chunks = year_loader._chunks
+    # First 50 of 100: w0..w3 is 40, and w4's middle byte (60) is past 50, so w4 starts the second.
+    assert chunks(paths, sizes, 2, 50) == [paths[:4], paths[4:]]
+    # First 30, the other two 35 each (boundaries 30 and 65): middles 5, 15, 25 | 35, 60 | 85, 95.
+    assert chunks(paths, sizes, 3, 30) == [paths[:3], paths[3:5], paths[5:]]
+    # The first share 0: this process reads nothing and the one child everything (no empty run).
+    assert chunks(paths, sizes, 2, 0) == [paths]
+    assert [p for chunk in chunks(paths, sizes, 4, 25) for p in chunk] == paths
+
+
+def test_this_process_takes_less_the_more_of_the_data_folder_it_reads_meanwhile() -> None:
+    """own + 1.5 x meanwhile = 160,000 + 1.04 x (total - own), for two processes."""
+    share = WorkbookReading._own_share
+    # A statewide year: 804,712 workbook bytes, a 49,442-byte data folder:
+    # own = (160,000 + 1.04 x 804,712 - 1.5 x 49,442) / 2.04 = (160,000 + 836,900.5 - 74,163) / 2.04
+    #     = 922,737.5 / 2.04 = 452,322.3: 56 % of the bytes, this process takes more than the child.
+    assert share(804_712, 2, 49_442) == pytest.approx(452_322.3, abs=0.1)
+    # A 30x year: 23,074,371 and 1,206,751 bytes: own = (160,000 + 23,997,345.8 - 1,810,126.5) / 2.04
+    #     = 22,347,219.3 / 2.04 = 10,954,519.3: 47 %, less than the child.
+    assert share(23_074_371, 2, 1_206_751) == pytest.approx(10_954_519.3, abs=0.1)
+    assert share(100, 2, 10_000_000) == 0.0 and share(100, 2, 0) == 100.0  # kept between none and all
 
 
 def test_too_few_workbooks_for_a_second_process_are_read_here() -> None:

@@ -8,6 +8,7 @@ the folder's file names and their order change nothing, and two workbooks claimi
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import pickle
@@ -34,6 +35,9 @@ class LoadedYear:
     notes: tuple[Finding, ...]
     workbooks: tuple[str, ...]
 
+
+#: The data folder's files, read by this process while forked children read the workbooks.
+DATA_FOLDER_FILES = ("plans.csv", "allocation.csv", "targets.csv", "elections.yaml", "year.yaml")
 
 #: Fewer workbooks than this per worker are read in this process: starting a worker costs more.
 MIN_PER_WORKER = 8
@@ -90,23 +94,49 @@ class WorkbookReading:
     do other work (read the data folder) before it reads its own share in :meth:`finish`. Used
     as a context manager: children not collected (an error came first) are stopped on exit."""
 
-    #: This process's share against a child's. Measured (bench/, a statewide year, 2 cores): a
-    #: forked child reads slower than this process (copy-on-write faults as it touches the
-    #: parent's objects; the two cores contend), so both finish together at about 1.3 to 1.6
-    #: even with the data folder read here meanwhile.
-    OWN_WEIGHT = 1.4
+    #: What the shares are balanced on (measured, bench/: statewide, 10x and 30x years on 2
+    #: cores). Reading costs about the same per workbook byte in every process; a byte of the data
+    #: folder, which this process reads meanwhile, about 1.5 times that; a child starts ~160 KB
+    #: of workbooks behind (copy-on-write faults as it first touches what it inherited) and
+    #: spends ~4 % more sending its results back. A fixed split cannot serve both ends: a
+    #: statewide year wants this process to take more than a child, a 30x year (its data folder
+    #: is ~420 ms of reading) less.
+    DATA_FOLDER_BYTE = 1.5
+    CHILD_START_BYTES = 160_000
+    CHILD_SENDING = 0.04
 
     def __init__(
-        self, paths: Sequence[Path], ms: MeasureSet, root: MeasureRoot, *, allow: bool = False, jobs: int = 1
+        self,
+        paths: Sequence[Path],
+        ms: MeasureSet,
+        root: MeasureRoot,
+        *,
+        allow: bool = False,
+        jobs: int = 1,
+        meanwhile_bytes: int = 0,
     ) -> None:
+        """``meanwhile_bytes``: the size of what this process reads while the children read
+        (the data folder), so its own share is smaller by what that costs."""
         import ipp_calc.io.workbook  # noqa: F401  (before any fork: a child imports nothing)
 
         self.paths, self.ms, self.root, self.allow = list(paths), ms, root, allow
         workers = min(jobs, len(self.paths) // MIN_PER_WORKER) if hasattr(os, "fork") else 1
-        self.chunks = _chunks(self.paths, workers, self.OWN_WEIGHT) if workers > 1 else [self.paths]
+        self.chunks = [self.paths]
+        if workers > 1:
+            sizes = [_size(path) for path in self.paths]
+            self.chunks = _chunks(self.paths, sizes, workers, self._own_share(sum(sizes), workers, meanwhile_bytes))
         self.children: list[tuple[int, int]] = []
         for chunk in self.chunks[1:]:
             self.children.append(_fork_reader(chunk, ms, root, allow))
+
+    @classmethod
+    def _own_share(cls, total: int, workers: int, meanwhile_bytes: int) -> float:
+        """The workbook bytes this process reads so that it and each child finish together:
+        ``own + meanwhile × DATA_FOLDER_BYTE = CHILD_START_BYTES + (1 + CHILD_SENDING) ×
+        (total − own) / (workers − 1)``, kept between none and all."""
+        per_child = (1 + cls.CHILD_SENDING) / (workers - 1)
+        own = (cls.CHILD_START_BYTES + per_child * total - cls.DATA_FOLDER_BYTE * meanwhile_bytes) / (1 + per_child)
+        return min(max(own, 0.0), float(total))
 
     def __enter__(self) -> WorkbookReading:
         return self
@@ -140,21 +170,18 @@ class WorkbookReading:
         return results
 
 
-def _chunks(paths: Sequence[Path], count: int, first_weight: float = 1.0) -> list[list[Path]]:
-    """``paths`` in ``count`` runs, in order, sized by bytes (a 20-county workbook is ten times a
-    one-county one, and the processes should finish together): the first run ``first_weight``
-    of an equal share, the others equal."""
-    sizes = [_size(path) for path in paths]
-    share = sum(sizes) / (count - 1 + first_weight)
-    chunks: list[list[Path]] = [[]]
+def _chunks(paths: Sequence[Path], sizes: Sequence[int], count: int, first: float) -> list[list[Path]]:
+    """``paths`` in at most ``count`` runs, in order, sized by bytes (a 20-county workbook is ten
+    times a one-county one): the first about ``first`` bytes, the others equal shares of the
+    rest. A path goes to the run its middle byte falls in; a run left empty is dropped."""
+    rest = (sum(sizes) - first) / (count - 1)
+    boundaries = [first + rest * k for k in range(count - 1)]
+    chunks: list[list[Path]] = [[] for _ in range(count)]
     done = 0
     for path, size in zip(paths, sizes, strict=True):
-        boundary = share * (first_weight + len(chunks) - 1)
-        if len(chunks) < count and chunks[-1] and done + size / 2 > boundary:
-            chunks.append([])
-        chunks[-1].append(path)
+        chunks[bisect.bisect_left(boundaries, done + size / 2)].append(path)
         done += size
-    return chunks
+    return [chunk for chunk in chunks if chunk] or [[]]
 
 
 def _size(path: Path) -> int:
@@ -233,7 +260,10 @@ def load_year_inputs(
         read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
         raise
     # The workbooks' children start first, so the data folder is read while they read.
-    with WorkbookReading(paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs) as reading:
+    meanwhile = sum(_size(data / name) for name in DATA_FOLDER_FILES)
+    with WorkbookReading(
+        paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs, meanwhile_bytes=meanwhile
+    ) as reading:
         folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
         results = reading.finish(progress)
     notes = [*folder.notes, *notes]
