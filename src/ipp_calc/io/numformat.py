@@ -59,10 +59,8 @@ def percent_cells(parts: Mapping[str, bytes], sheet_xml: bytes, cells: Iterable[
     wanted = set(cells)
     if not wanted:
         return set()
-    from defusedxml.ElementTree import fromstring
-
     try:
-        styles = _styles_part(parts, fromstring)
+        styles = _styles_part(parts)
         if styles is None:
             return set()
         percent_xfs = _percent_xfs_of(parts[styles])
@@ -87,20 +85,30 @@ def percent_cells(parts: Mapping[str, bytes], sheet_xml: bytes, cells: Iterable[
     return hits
 
 
-def _styles_part(parts: Mapping[str, bytes], fromstring: Any) -> str | None:
-    book = "xl/workbook.xml"
+def _styles_part(parts: Mapping[str, bytes]) -> str | None:
     rels = "xl/_rels/workbook.xml.rels"
     if rels in parts:
-        for rel in fromstring(parts[rels]):
-            if str(rel.get("Type", "")).endswith("/styles"):
-                target = str(rel.get("Target", ""))
-                path = (
-                    target.lstrip("/")
-                    if target.startswith("/")
-                    else posixpath.normpath(posixpath.join(posixpath.dirname(book), target))
-                )
-                return path if path in parts else None
+        path = _styles_target(parts[rels])
+        if path is not None:
+            return path if path in parts else None
     return "xl/styles.xml" if "xl/styles.xml" in parts else None
+
+
+@functools.lru_cache(maxsize=32)
+def _styles_target(workbook_rels: bytes) -> str | None:
+    """The styles part the workbook's relationships name, if any (by the part's bytes, as
+    :func:`_percent_xfs_of`: one parse for a year's workbooks made from one template)."""
+    from defusedxml.ElementTree import fromstring
+
+    for rel in fromstring(workbook_rels):
+        if str(rel.get("Type", "")).endswith("/styles"):
+            target = str(rel.get("Target", ""))
+            return (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(posixpath.dirname("xl/workbook.xml"), target))
+            )
+    return None
 
 
 def _local(tag: str) -> str:
