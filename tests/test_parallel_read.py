@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ipp_calc.errors import InputError
 from ipp_calc.io import year_loader
 from ipp_calc.io.measures import load_year
 from ipp_calc.io.year_loader import WorkbookReading, read_workbooks, workbook_paths
@@ -96,3 +97,37 @@ def test_too_few_workbooks_for_a_second_process_are_read_here() -> None:
     with WorkbookReading(few, ms, MEASURES, jobs=2) as reading:
         assert reading.children == [] and reading.chunks == [few]
         assert len(reading.finish()) == len(few)
+
+
+def test_a_refused_workbook_in_a_childs_share_comes_back_as_the_same_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An InputError survives the pipe (errors.InputError pickles as its findings): the child's
+    share is not read again here, and the refusal is the one a single process gives."""
+    import shutil
+
+    folder = tmp_path / "py1"
+    shutil.copytree(EXAMPLE, folder)
+    paths, _ = workbook_paths(folder / "submissions")
+    paths[-1].write_bytes(b"not a workbook")  # the last path: in the child's share
+    ms = load_year(MEASURES, 1)
+    alone = read_workbooks(paths, ms, MEASURES, jobs=1)
+    parent = os.getpid()
+    read_here: list[Path] = []
+    real = year_loader._read_safe
+
+    def counted(path: Path, *args: object) -> object:
+        if os.getpid() == parent:
+            read_here.append(path)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(year_loader, "_read_safe", counted)
+    with WorkbookReading(paths, ms, MEASURES, jobs=2) as reading:
+        own = reading.chunks[0]
+        assert paths[-1] not in own
+        both = reading.finish()
+    assert read_here == own  # nothing read twice
+    refusal = both[-1]
+    assert isinstance(refusal, InputError) and isinstance(alone[-1], InputError)
+    assert refusal.findings == alone[-1].findings and refusal.findings[0].code == "not-xlsx"
+    assert both[:-1] == alone[:-1]

@@ -224,6 +224,11 @@ class InputError(Exception):
         self.hint = hint
         super().__init__(self.findings[0].line_text())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its findings and hint (a forked reader sends a workbook's refusal back to
+        its parent): an exception is otherwise rebuilt from its message, which is not findings."""
+        return (_input_error, (self.findings, self.hint))
+
     @property
     def first(self) -> Finding:
         return self.findings[0]
@@ -233,6 +238,10 @@ class InputError(Exception):
         more = len(self.findings) - 1
         text = self.first.line_text()
         return f"{text} (and {more} more problem{'s' if more > 1 else ''})" if more else text
+
+
+def _input_error(findings: tuple[Finding, ...], hint: str | None) -> InputError:
+    return InputError(findings, hint=hint)
 
 
 def error(code: str, message: str, **where: Any) -> InputError:
