@@ -145,6 +145,7 @@ class WorkbookReading:
         for pid, read_end in self.children:  # only those not collected: an error came first
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
                 os.close(read_end)
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
@@ -194,7 +195,7 @@ def _size(path: Path) -> int:
 def _fork_reader(chunk: list[Path], ms: MeasureSet, root: MeasureRoot, allow: bool) -> tuple[int, int]:
     """A forked child that reads ``chunk`` and sends back what it read, pickled, through a
     pipe; its (pid, the pipe's read end). Why fork, not a process pool (issue 18, bench/): a
-    fork starts in about a millisecond with everything already imported and the measure set
+    fork starts in a few milliseconds with everything already imported and the measure set
     already loaded, and this process reads its own share meanwhile; a pool started fresh
     interpreters, pickled every task and left this process idle, and cost more than it saved."""
     read_end, write_end = os.pipe()
