@@ -20,11 +20,11 @@ from typing import TypeVar
 
 from ipp_calc.core.models import MeasureSet
 from ipp_calc.errors import Finding, InputError
+from ipp_calc.io.submissions import DATA_FILES
 
 T = TypeVar("T")
 
 #: The files of a data folder (FORMATS.md), which ``ipp check FILE`` recognises by name.
-DATA_FILES = ("year.yaml", "plans.csv", "elections.yaml", "allocation.csv", "targets.csv")
 
 
 @dataclass(frozen=True, slots=True)

@@ -266,8 +266,10 @@ def _check_single_yaml(path: Path) -> list[Finding]:
     """A file that is neither program nor submission: a data-folder file is pointed to
     ``--data``; a YAML file is at least parsed strictly; anything else, or a YAML file that
     parses, is said plainly not to be a measure-set file (exit 2), never "ok: 0 files checked"."""
+    from ipp_calc.io.submissions import DATA_FILES  # here: io/submissions imports this module
+
     display = display_path(path)
-    if path.name in ("year.yaml", "plans.csv", "elections.yaml", "allocation.csv", "targets.csv"):
+    if path.name in DATA_FILES:
         raise InputError(
             Finding(
                 "usage",

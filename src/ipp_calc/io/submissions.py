@@ -34,6 +34,10 @@ from pathlib import Path
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.measures import display_path
 
+#: The data folder's own files, beside ``submissions/`` (io/data.py reads them), in the order
+#: ``ipp check --data`` lists them.
+DATA_FILES = ("year.yaml", "plans.csv", "elections.yaml", "allocation.csv", "targets.csv")
+
 #: File name suffixes of the Office Open XML spreadsheet family (workbook, macro-enabled
 #: workbook, template, macro-enabled template): the same container, read the same way.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")

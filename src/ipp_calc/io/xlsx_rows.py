@@ -248,30 +248,18 @@ def _row_xml(
     column_formats: dict[int, Any],
 ) -> tuple[str, int, int]:
     """In memory, a row of plain values only: its cells' XML at once, the same bytes as
-    :func:`_row_cells` then :func:`_render` (one f-string per cell instead of a tuple, two
-    calls and two joins: the statewide report has ~50,000 cells), and its first and last column
-    written (-1, -1: none). Formats are numbered in column order, as :func:`_render` does."""
+    :func:`_row_cells` then :func:`_render` (one string per cell instead of a tuple joined later:
+    the statewide report has ~50,000 cells), and its first and last column written (-1, -1:
+    none). Formats are numbered in column order, as :func:`_render` does."""
     parts: list[str] = []
     low, high = -1, -1
     style = ws.style
-    shared = ws.str_table._get_shared_string_index
     for c, value in enumerate(values):
         own = formats[c]
+        if own is None and (value is None or (value.__class__ is str and not value)):
+            continue  # nothing to write: an empty cell without a format of its own
         look = column_formats.get(c) if own is None else own  # XlsxWriter: a column's format for a plain cell
-        kind = value.__class__
-        if kind is str and value:
-            text = value if len(value) <= _STRING_MAX // 2 else _truncated(value)
-            parts.append(f'<c r="{refs[c]}{number}"{style(look)} t="s"><v>{shared(text)}</v></c>')
-        elif kind is Decimal or kind is int or kind is float:
-            if not (value.is_finite() if kind is Decimal else math.isfinite(value)):
-                raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors'")
-            parts.append(f'<c r="{refs[c]}{number}"{style(look)}><v>{value:.16G}</v></c>')
-        elif kind is bool:
-            parts.append(f'<c r="{refs[c]}{number}"{style(look)} t="b"><v>{int(value)}</v></c>')
-        elif own is not None:  # "" and None with a format of their own: a formatted empty cell
-            parts.append(f'<c r="{refs[c]}{number}"{style(look)}/>')
-        else:
-            continue
+        parts.append(f'<c r="{refs[c]}{number}"{style(look)}{_tail(ws, value)}')
         low = c if low < 0 else low
         high = c
     return "".join(parts), low, high
@@ -287,19 +275,24 @@ def _cell(ws: RowsWorksheet, ref: str, value: Any, look: Any, formatted: bool) -
     kind = value.__class__
     if kind not in _PLAIN_TYPES or ((value is None or (kind is str and not value)) and not formatted):
         return None
-    start = f'<c r="{ref}"'
+    return f'<c r="{ref}"', look, _tail(ws, value)
+
+
+def _tail(ws: RowsWorksheet, value: Any) -> str:
+    """A plain cell's XML after its reference and format, as XlsxWriter writes it."""
+    kind = value.__class__
     if kind is str and value:
         if ws.constant_memory:
-            return start, look, _inline_string(ws, value)
+            return _inline_string(ws, value)
         text = value if len(value) <= _STRING_MAX // 2 else _truncated(value)
-        return start, look, f' t="s"><v>{ws.str_table._get_shared_string_index(text)}</v></c>'
+        return f' t="s"><v>{ws.str_table._get_shared_string_index(text)}</v></c>'
     if kind is Decimal or kind is int or kind is float:
         if not (value.is_finite() if kind is Decimal else math.isfinite(value)):
             raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors'")
-        return start, look, f"><v>{value:.16G}</v></c>"
+        return f"><v>{value:.16G}</v></c>"
     if kind is bool:
-        return start, look, f' t="b"><v>{int(value)}</v></c>'
-    return start, look, "/>"  # "" and None with a format: a formatted empty cell
+        return f' t="b"><v>{int(value)}</v></c>'
+    return "/>"  # "" and None with a format: a formatted empty cell
 
 
 class _SpanBlocks:

@@ -23,6 +23,7 @@ from ipp_calc.core.year import YearInputs
 from ipp_calc.errors import Collector, Finding, InputError
 from ipp_calc.io.data import DataFolder, read_data_folder
 from ipp_calc.io.measures import display_path, measure_ids
+from ipp_calc.io.submissions import DATA_FILES
 from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
 
 Progress = Callable[[int, int], None]
@@ -35,9 +36,6 @@ class LoadedYear:
     notes: tuple[Finding, ...]
     workbooks: tuple[str, ...]
 
-
-#: The data folder's files, read by this process while forked children read the workbooks.
-DATA_FOLDER_FILES = ("plans.csv", "allocation.csv", "targets.csv", "elections.yaml", "year.yaml")
 
 #: Fewer workbooks than this per worker are read in this process: starting a worker costs more.
 MIN_PER_WORKER = 8
@@ -182,7 +180,7 @@ def _chunks(paths: Sequence[Path], sizes: Sequence[int], count: int, first: floa
     for path, size in zip(paths, sizes, strict=True):
         chunks[bisect.bisect_left(boundaries, done + size / 2)].append(path)
         done += size
-    return [chunk for chunk in chunks if chunk] or [[]]
+    return [chunk for chunk in chunks if chunk]
 
 
 def _size(path: Path) -> int:
@@ -261,7 +259,7 @@ def load_year_inputs(
         read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
         raise
     # The workbooks' children start first, so the data folder is read while they read.
-    meanwhile = sum(_size(data / name) for name in DATA_FOLDER_FILES)
+    meanwhile = sum(_size(data / name) for name in DATA_FILES)
     with WorkbookReading(
         paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs, meanwhile_bytes=meanwhile
     ) as reading:
