@@ -587,13 +587,16 @@ def load_year(
     allow_change: bool,
     jobs: int | None,
     baseline_data: list[Path] | None = None,
+    format: str | None = None,
+    output: Path | None = None,
 ) -> tuple[Year, tuple[Path, ...]]:
-    """Load and run a year, with a progress bar while its workbooks are read on a terminal."""
+    """Load and run a year, with a progress bar while its workbooks are read on a terminal;
+    the modules that will deliver ``format`` or ``output`` are imported while they are read."""
     from functools import partial
 
     from ipp_calc.app.year import load as load_plain
 
-    load = partial(load_plain, baseline_data=baseline_data or [])
+    load = partial(load_plain, baseline_data=baseline_data or [], prepare=lambda: _import_delivery(format, output))
     if not sys.stderr.isatty():
         return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs)
     from rich.progress import Progress
@@ -611,6 +614,25 @@ def load_year(
         return load(year, data, measures=measures, allow_measure_set_change=allow_change, jobs=jobs, progress=progress)
 
 
+def _import_delivery(format: str | None, output: Path | None) -> None:
+    """Import what :func:`deliver` will use for this format or output file (issue 18: done while
+    a year's workbooks are read by other processes, it costs nothing). A wrong guess costs only
+    time: each writer imports what it needs anyway."""
+    from importlib import import_module
+
+    modules = ["ipp_calc.io.output"]  # checks -o, writes files and JSON
+    workbook = output is not None and output.suffix.lower() == ".xlsx"
+    if workbook:
+        modules.append("ipp_calc.io.report")  # the report workbook and XlsxWriter
+    chosen = format or (SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None)
+    if chosen == "json":
+        modules.append("ipp_calc.core.trace")  # the JSON's trace
+    elif chosen is not None or not workbook:
+        modules.append("ipp_calc.views.render")  # tables and CSV
+    for module in modules:
+        import_module(module)
+
+
 @app.command(epilog=_examples("pool"))
 def pool(
     year: YearOpt,
@@ -626,7 +648,14 @@ def pool(
     from ipp_calc.app.year import pool as run_pool
 
     loaded, inputs = load_year(
-        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
+        measures,
+        year,
+        data,
+        allow_change=allow_measure_set_change,
+        jobs=jobs,
+        baseline_data=baseline_data,
+        format=format,
+        output=output,
     )
     deliver(run_pool(loaded, inputs), format, output)
 
@@ -654,7 +683,14 @@ def run(
     from ipp_calc.app.year import run as run_run
 
     loaded, inputs = load_year(
-        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
+        measures,
+        year,
+        data,
+        allow_change=allow_measure_set_change,
+        jobs=jobs,
+        baseline_data=baseline_data,
+        format=format,
+        output=output,
     )
     deliver(run_run(loaded, inputs, command=command_line()), format, output)
 
@@ -681,7 +717,14 @@ def explain(
     from ipp_calc.app.year import explain as run_explain
 
     loaded, inputs = load_year(
-        measures, year, data, allow_change=allow_measure_set_change, jobs=jobs, baseline_data=baseline_data
+        measures,
+        year,
+        data,
+        allow_change=allow_measure_set_change,
+        jobs=jobs,
+        baseline_data=baseline_data,
+        format=format,
+        output=output,
     )
     deliver(run_explain(loaded, inputs, mcp, data, county), format, output)
 

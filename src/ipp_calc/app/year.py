@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipp_calc.app.common import data_inputs, illustrative_notes, load_measure_set, measures_root, unknown_mcp
 from ipp_calc.app.outcome import Document, Outcome
 from ipp_calc.core.models import MeasureSet
-from ipp_calc.core.year import YearResult
 from ipp_calc.errors import Finding, InputError
 from ipp_calc.io.year_loader import LoadedYear
+
+if TYPE_CHECKING:  # the engine is imported while the workbooks are read (see load)
+    from ipp_calc.core.year import YearResult
 
 #: Called with (workbooks read, workbooks in all) while a year's workbooks are read.
 Progress = Callable[[int, int], None]
@@ -41,10 +44,20 @@ def load(
     jobs: int | None = None,
     progress: Progress | None = None,
     baseline_data: list[Path] | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> tuple[Year, tuple[Path, ...]]:
-    """Read the data folder and every workbook, and run the year; also the files read."""
-    from ipp_calc.core.year import run_year
+    """Read the data folder and every workbook, and run the year; also the files read.
+
+    ``prepare``: what the caller does next, made ready while the workbooks are read (the
+    imports of the report writer, say); the engine's own imports are made then too.
+    """
     from ipp_calc.io.year_loader import default_jobs, load_year_inputs
+
+    def meanwhile() -> None:
+        import ipp_calc.core.year  # noqa: F401  (the engine, imported while the children read)
+
+        if prepare is not None:
+            prepare()
 
     ms = load_measure_set(measures, year)
     loaded = load_year_inputs(
@@ -55,7 +68,10 @@ def load(
         jobs=jobs if jobs is not None else default_jobs(),
         progress=progress,
         baseline_data=baseline_data or (),
+        meanwhile=meanwhile,
     )
+    from ipp_calc.core.year import run_year
+
     inputs = (*data_inputs(data), *(Path(w) for w in loaded.workbooks))
     return Year(ms, loaded, run_year(loaded.inputs)), inputs
 

@@ -8,7 +8,6 @@ the folder's file names and their order change nothing, and two workbooks claimi
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import os
 import pickle
@@ -16,15 +15,17 @@ import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipp_calc.core.models import MeasureSet
 from ipp_calc.core.responses import FilledSubmission
-from ipp_calc.core.year import YearInputs
 from ipp_calc.errors import Collector, Finding, InputError
-from ipp_calc.io.data import DataFolder, read_data_folder
 from ipp_calc.io.measures import display_path, measure_ids
-from ipp_calc.io.submissions import DATA_FILES
 from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
+
+if TYPE_CHECKING:  # imported where used: a year's reading imports them while its children read
+    from ipp_calc.core.year import YearInputs
+    from ipp_calc.io.data import DataFolder
 
 Progress = Callable[[int, int], None]
 
@@ -72,6 +73,9 @@ def _read_safe(
         return exc
 
 
+Read = FilledSubmission | InputError
+
+
 def read_workbooks(
     paths: Sequence[Path],
     ms: MeasureSet,
@@ -80,28 +84,33 @@ def read_workbooks(
     allow_measure_set_change: bool = False,
     jobs: int = 1,
     progress: Progress | None = None,
-) -> list[FilledSubmission | InputError]:
+) -> list[Read]:
     """Read every workbook, in ``jobs`` processes where the system can fork; results in the
-    order of ``paths``, so the output does not depend on which process finished first."""
+    order of ``paths``, so the output does not depend on which process read which."""
     with WorkbookReading(paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs) as reading:
         return reading.finish(progress)
 
 
-class WorkbookReading:
-    """Workbooks being read: forked children start on their share at once, so this process can
-    do other work (read the data folder) before it reads its own share in :meth:`finish`. Used
-    as a context manager: children not collected (an error came first) are stopped on exit."""
+#: A claim is 4 bytes: the number of a batch of workbooks. So many claims fit in the smallest
+#: pipe buffer of a system that forks (16 KiB on macOS; Linux's is 64 KiB); a year with more
+#: workbooks is claimed in batches of consecutive ones.
+MAX_CLAIMS = 4096
 
-    #: What the shares are balanced on (measured, bench/: statewide, 10x and 30x years on 2
-    #: cores). Reading costs about the same per workbook byte in every process; a byte of the data
-    #: folder, which this process reads meanwhile, about 1.5 times that; a child starts ~160 KB
-    #: of workbooks behind (copy-on-write faults as it first touches what it inherited) and
-    #: spends ~4 % more sending its results back. A fixed split cannot serve both ends: a
-    #: statewide year wants this process to take more than a child, a 30x year (its data folder
-    #: is ~420 ms of reading) less.
-    DATA_FOLDER_BYTE = 1.5
-    CHILD_START_BYTES = 160_000
-    CHILD_SENDING = 0.04
+
+class WorkbookReading:
+    """Workbooks being read: forked children start at once, so this process can do other work
+    (read the data folder, import what the next steps need) before it joins in :meth:`finish`.
+
+    Why claims, not shares fixed in advance (issue 18, bench/): every process, this one
+    included, takes the next workbook from one queue (a pipe holding a 4-byte claim per
+    workbook, largest first; a read of 4 bytes from a pipe takes them whole), so whichever is
+    free reads next and all finish within about one workbook of each other, whatever this process
+    did meanwhile and however busy the machine is. Shares fixed by a cost model left one process
+    waiting ~20 ms for the other in a statewide year. A child sends each result as it reads it
+    (the parent takes what has arrived between its own workbooks); anything a child did not
+    deliver (it died, or its pipe broke) is read here at the end, so the results never depend
+    on a child. Used as a context manager: children not collected (an error came first) are
+    stopped on exit."""
 
     def __init__(
         self,
@@ -111,76 +120,124 @@ class WorkbookReading:
         *,
         allow: bool = False,
         jobs: int = 1,
-        meanwhile_bytes: int = 0,
     ) -> None:
-        """``meanwhile_bytes``: the size of what this process reads while the children read
-        (the data folder), so its own share is smaller by what that costs."""
         import ipp_calc.io.workbook  # noqa: F401  (before any fork: a child imports nothing)
 
         self.paths, self.ms, self.root, self.allow = list(paths), ms, root, allow
+        self.results: list[Read | None] = [None] * len(self.paths)
+        self.read_here: list[int] = []  # the workbooks this process read, in its order
+        self.done = 0  # results in hand
+        self.progress: Progress | None = None
+        self.children: list[_Child] = []
+        self.claims: int | None = None  # the queue's read end, while there is one
+        self.order: list[int] = []  # the workbooks' indexes in claim order
+        self.batch = 1  # workbooks per claim
         workers = min(jobs, len(self.paths) // MIN_PER_WORKER) if hasattr(os, "fork") else 1
-        self.chunks = [self.paths]
         if workers > 1:
-            sizes = [_size(path) for path in self.paths]
-            self.chunks = _chunks(self.paths, sizes, workers, self._own_share(sum(sizes), workers, meanwhile_bytes))
-        self.children: list[tuple[int, int]] = []
-        for chunk in self.chunks[1:]:
-            self.children.append(_fork_reader(chunk, ms, root, allow))
-
-    @classmethod
-    def _own_share(cls, total: int, workers: int, meanwhile_bytes: int) -> float:
-        """The workbook bytes this process reads so that it and each child finish together:
-        ``own + meanwhile × DATA_FOLDER_BYTE = CHILD_START_BYTES + (1 + CHILD_SENDING) ×
-        (total − own) / (workers − 1)``, kept between none and all."""
-        per_child = (1 + cls.CHILD_SENDING) / (workers - 1)
-        own = (cls.CHILD_START_BYTES + per_child * total - cls.DATA_FOLDER_BYTE * meanwhile_bytes) / (1 + per_child)
-        return min(max(own, 0.0), float(total))
+            self.order = claim_order([_size(path) for path in self.paths])
+            self.batch = -(-len(self.order) // MAX_CLAIMS)
+            self.claims = _claim_queue(-(-len(self.order) // self.batch))
+            for _ in range(workers - 1):
+                self.children.append(self._fork())
 
     def __enter__(self) -> WorkbookReading:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for pid, read_end in self.children:  # only those not collected: an error came first
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.close(read_end)
-            with contextlib.suppress(OSError):
-                os.waitpid(pid, 0)
+        for child in self.children:  # only those not collected: an error came first
+            child.stop()
         self.children = []
+        self._close_claims()
 
-    def _read(self, path: Path) -> FilledSubmission | InputError:
+    def _read(self, index: int) -> Read:
+        path = self.paths[index]
         return _read_safe(path, display_path(path), self.ms, self.root, self.allow)
 
-    def finish(self, progress: Progress | None = None) -> list[FilledSubmission | InputError]:
-        """This process's share, then each child's, in the order of the paths."""
-        results: list[FilledSubmission | InputError] = []
-        for path in self.chunks[0]:
-            results.append(self._read(path))
-            if progress:
-                progress(len(results), len(self.paths))
-        for chunk in self.chunks[1:]:
-            got = _collect(self.children.pop(0), len(chunk))
-            if got is None:  # the child failed (killed, out of memory): its workbooks are read here
-                got = [self._read(path) for path in chunk]
-            results.extend(got)
-            if progress:
-                progress(len(results), len(self.paths))
-        return results
+    def _claim(self) -> Sequence[int]:
+        """The workbooks of the next claim (none: the queue is empty)."""
+        if self.claims is None:
+            return ()
+        token = os.read(self.claims, 4)
+        number = int.from_bytes(token, "little") if len(token) == 4 else -1
+        if number < 0 or number * self.batch >= len(self.order):  # empty (or torn: what is left is read at the end)
+            return ()
+        return self.order[number * self.batch : (number + 1) * self.batch]
+
+    def _fork(self) -> _Child:
+        """A child that reads claim after claim and sends ``(index, result)`` back, pickled, a
+        frame per workbook. Why fork, not a process pool (bench/): a fork starts in a few
+        milliseconds with everything already imported and the measure set already loaded."""
+        import fcntl  # where there is fork, there is fcntl
+
+        read_end, write_end = os.pipe()
+        with contextlib.suppress(AttributeError, OSError):  # Linux: room for what arrives while the parent is busy
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            code = 0
+            try:
+                with os.fdopen(write_end, "wb") as out:
+                    while batch := self._claim():
+                        for index in batch:
+                            blob = pickle.dumps((index, self._read(index)), protocol=pickle.HIGHEST_PROTOCOL)
+                            out.write(len(blob).to_bytes(4, "little"))
+                            out.write(blob)
+                            out.flush()
+            except BaseException:  # anything at all: what it did not send is read by the parent
+                code = 1
+            os._exit(code)  # no exit handlers, no flushing of the parent's buffered output
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        return _Child(pid, read_end)
+
+    def finish(self, progress: Progress | None = None) -> list[Read]:
+        """Every workbook's result, in the order of the paths: this process claims and reads
+        alongside the children, taking their results as they arrive, then reads whatever no
+        child delivered."""
+        self.progress = progress
+        if self.claims is None:
+            for index in range(len(self.paths)):
+                self._read_here(index)
+        while batch := self._claim():
+            for index in batch:
+                self._read_here(index)
+                for child in self.children:
+                    self._take(child, wait=False)
+        self._close_claims()
+        while self.children:
+            self._take(self.children.pop(0), wait=True)
+        for index, result in enumerate(self.results):
+            if result is None:  # a child died with it, or never sent it
+                self._read_here(index)
+        return [result for result in self.results if result is not None]
+
+    def _read_here(self, index: int) -> None:
+        self.read_here.append(index)
+        self._place(index, self._read(index))
+
+    def _take(self, child: _Child, *, wait: bool) -> None:
+        for index, result in child.receive(len(self.paths), wait=wait):
+            self._place(index, result)
+
+    def _place(self, index: int, result: Read) -> None:
+        if self.results[index] is None:
+            self.results[index] = result
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, len(self.paths))
+
+    def _close_claims(self) -> None:
+        if self.claims is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.claims)
+            self.claims = None
 
 
-def _chunks(paths: Sequence[Path], sizes: Sequence[int], count: int, first: float) -> list[list[Path]]:
-    """``paths`` in at most ``count`` runs, in order, sized by bytes (a 20-county workbook is ten
-    times a one-county one): the first about ``first`` bytes, the others equal shares of the
-    rest. A path goes to the run its middle byte falls in; a run left empty is dropped."""
-    rest = (sum(sizes) - first) / (count - 1)
-    boundaries = [first + rest * k for k in range(count - 1)]
-    chunks: list[list[Path]] = [[] for _ in range(count)]
-    done = 0
-    for path, size in zip(paths, sizes, strict=True):
-        chunks[bisect.bisect_left(boundaries, done + size / 2)].append(path)
-        done += size
-    return [chunk for chunk in chunks if chunk]
+def claim_order(sizes: Sequence[int]) -> list[int]:
+    """The workbooks' indexes in the order they are claimed: largest first (ties in path order),
+    so the last claims are the small ones and the processes finish close together."""
+    return sorted(range(len(sizes)), key=lambda index: (-sizes[index], index))
 
 
 def _size(path: Path) -> int:
@@ -190,41 +247,87 @@ def _size(path: Path) -> int:
         return 0  # unreadable: its reader says so, in whichever process
 
 
-def _fork_reader(chunk: list[Path], ms: MeasureSet, root: MeasureRoot, allow: bool) -> tuple[int, int]:
-    """A forked child that reads ``chunk`` and sends back what it read, pickled, through a
-    pipe; its (pid, the pipe's read end). Why fork, not a process pool (issue 18, bench/): a
-    fork starts in a few milliseconds with everything already imported and the measure set
-    already loaded, and this process reads its own share meanwhile; a pool started fresh
-    interpreters, pickled every task and left this process idle, and cost more than it saved."""
+def _claim_queue(claims: int) -> int:
+    """A pipe holding the claims ``0 .. claims-1`` and no writer (a read at the end returns
+    nothing); its read end. A claim that did not fit is never taken: its workbooks are read by
+    the parent at the end."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        code = 0
-        try:
-            results = [_read_safe(path, display_path(path), ms, root, allow) for path in chunk]
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(results, out, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:  # anything at all: the parent reads this chunk itself
-            code = 1
-        os._exit(code)  # no exit handlers, no flushing of the parent's buffered output
-    os.close(write_end)
-    return pid, read_end
-
-
-def _collect(child: tuple[int, int], expected: int) -> list[FilledSubmission | InputError] | None:
-    """What a child read, or None if it did not finish its chunk."""
-    pid, read_end = child
-    with os.fdopen(read_end, "rb") as stream:
-        payload = stream.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        return None
     try:
-        results = pickle.loads(payload)
-    except Exception:
-        return None
-    return results if isinstance(results, list) and len(results) == expected else None
+        os.set_blocking(write_end, False)
+        with contextlib.suppress(BlockingIOError):
+            os.write(write_end, b"".join(number.to_bytes(4, "little") for number in range(claims)))
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+class _Child:
+    """A forked reader: its pid, the read end of its results pipe, and what has arrived of a frame."""
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid, self.read_end = pid, read_end
+        self.buffer = bytearray()
+        self.open = True
+
+    def receive(self, total: int, *, wait: bool) -> list[tuple[int, Read]]:
+        """The results that have arrived (``wait``: every one it will send, then it is reaped).
+        A frame that does not unpickle to an (index, result) ends the child: what it did not
+        deliver is read by the parent."""
+        got: list[tuple[int, Read]] = []
+        if not self.open:
+            return got
+        if wait:
+            os.set_blocking(self.read_end, True)
+        while True:
+            try:
+                chunk = os.read(self.read_end, 1 << 20)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.stop()
+                break
+            self.buffer += chunk
+            if not self._frames(total, got):
+                self.stop()
+                break
+        return got
+
+    def _frames(self, total: int, got: list[tuple[int, Read]]) -> bool:
+        """Move the complete frames of the buffer into ``got``; False if one is not a result."""
+        buffer = self.buffer
+        while len(buffer) >= 4:
+            size = int.from_bytes(buffer[:4], "little")
+            if len(buffer) < 4 + size:
+                break
+            try:
+                item = pickle.loads(bytes(buffer[4 : 4 + size]))
+            except Exception:
+                return False
+            del buffer[: 4 + size]
+            if not (
+                isinstance(item, tuple)
+                and len(item) == 2
+                and isinstance(item[0], int)
+                and 0 <= item[0] < total
+                and isinstance(item[1], FilledSubmission | InputError)
+            ):
+                return False
+            got.append(item)
+        return True
+
+    def stop(self) -> None:
+        """Kill (if still running), close and reap: no zombie and no open pipe left behind."""
+        if not self.open:
+            return
+        self.open = False
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.read_end)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
 
 
 def default_jobs() -> int:
@@ -238,6 +341,18 @@ def default_jobs() -> int:
     return 2 if cores >= 2 else 1
 
 
+def _read_meanwhile(data: Path, ms: MeasureSet, meanwhile: Callable[[], object] | None) -> DataFolder:
+    """What this process does while the children start on the workbooks: the data folder, and
+    ``meanwhile``. Claim by claim, the children take over part of its share of the workbooks
+    for the time it takes."""
+    from ipp_calc.io.data import read_data_folder
+
+    folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
+    if meanwhile is not None:
+        meanwhile()
+    return folder
+
+
 def load_year_inputs(
     ms: MeasureSet,
     measures_root: MeasureRoot,
@@ -248,22 +363,23 @@ def load_year_inputs(
     progress: Progress | None = None,
     baseline_data: Sequence[Path] = (),
     earlier: EarlierYears | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> LoadedYear:
     """The data folder, every workbook matched to its (MCP, submission), and notes to show.
 
     Baselines of earlier program years come from ``earlier`` when the caller has read those years
-    (the program view), else from ``baseline_data`` or the sibling ``py<Y>/`` folders."""
+    (the program view), else from ``baseline_data`` or the sibling ``py<Y>/`` folders.
+    ``meanwhile``: work for this process while other processes read the workbooks (importing
+    what the caller's next steps need), so the reading absorbs it instead of adding to it."""
     try:
         paths, notes = workbook_paths(data / "submissions")
     except InputError:  # said after the data folder's own problems, as ever
+        from ipp_calc.io.data import read_data_folder
+
         read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
         raise
-    # The workbooks' children start first, so the data folder is read while they read.
-    meanwhile = sum(_size(data / name) for name in DATA_FILES)
-    with WorkbookReading(
-        paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs, meanwhile_bytes=meanwhile
-    ) as reading:
-        folder = read_data_folder(data, ms.program, measure_ids=measure_ids(ms))
+    with WorkbookReading(paths, ms, measures_root, allow=allow_measure_set_change, jobs=jobs) as reading:
+        folder = _read_meanwhile(data, ms, meanwhile)
         results = reading.finish(progress)
     notes = [*folder.notes, *notes]
     found = Collector()
@@ -326,6 +442,8 @@ def load_year_inputs(
             ms, measures_root, data, baseline_data, allow_measure_set_change=allow_measure_set_change
         )
     notes.extend(earlier.notes)
+    from ipp_calc.core.year import YearInputs
+
     inputs = YearInputs(
         ms,
         folder.plans,
