@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ipp_calc.errors import InputError
-from ipp_calc.io import year_loader
+from ipp_calc.io import forked, year_loader
 from ipp_calc.io.measures import load_year
 from ipp_calc.io.year_loader import WorkbookReading, claim_order, read_workbooks, workbook_paths
 
@@ -35,10 +35,10 @@ def _paths() -> list[Path]:
 def _until_every_claim_is_taken(reading: WorkbookReading) -> None:
     """Stand by, as a parent busy with the data folder would, until the children have claimed
     every workbook (the queue's pipe is empty)."""
-    assert reading.claims is not None
+    assert reading.claims is not None and reading.claims.read_end is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        waiting = struct.unpack("i", fcntl.ioctl(reading.claims, termios.FIONREAD, b"\0\0\0\0"))[0]
+        waiting = struct.unpack("i", fcntl.ioctl(reading.claims.read_end, termios.FIONREAD, b"\0\0\0\0"))[0]
         if waiting == 0:
             return
         time.sleep(0.01)
@@ -112,25 +112,25 @@ def test_a_child_that_sends_garbage_is_stopped_and_its_workbooks_are_read_here(m
     paths = _paths()
     alone = read_workbooks(paths, ms, MEASURES, jobs=1)
     parent = os.getpid()
-    real = year_loader.pickle.dumps
+    real = forked.pickle.dumps
 
     def garbage_in_a_child(obj: object, protocol: int | None = None) -> bytes:
         return b"not a pickle" if os.getpid() != parent else real(obj, protocol=protocol)
 
-    monkeypatch.setattr(year_loader.pickle, "dumps", garbage_in_a_child)
+    monkeypatch.setattr(forked.pickle, "dumps", garbage_in_a_child)
     with WorkbookReading(paths, ms, MEASURES, jobs=2) as reading:
         _until_every_claim_is_taken(reading)
         assert reading.finish() == alone
     assert sorted(reading.read_here) == list(range(len(paths)))  # every one, once, here
 
 
-def test_more_workbooks_than_claims_are_claimed_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_more_workbooks_than_claims_are_claimed_in_batches() -> None:
     ms = load_year(MEASURES, 1)
     paths = _paths()
     alone = read_workbooks(paths, ms, MEASURES, jobs=1)
-    monkeypatch.setattr(year_loader, "MAX_CLAIMS", 3)
-    with WorkbookReading(paths, ms, MEASURES, jobs=2) as reading:
-        assert reading.batch == -(-len(paths) // 3)  # three claims in all, the last one short
+    with WorkbookReading(paths, ms, MEASURES, jobs=2, max_claims=3) as reading:
+        assert reading.claims is not None
+        assert reading.claims.batch == -(-len(paths) // 3)  # three claims in all, the last one short
         assert reading.finish() == alone
 
 
@@ -140,7 +140,7 @@ def test_children_not_collected_are_stopped_and_reaped_when_an_error_comes_first
     with pytest.raises(RuntimeError), WorkbookReading(_paths(), ms, MEASURES, jobs=2) as reading:
         pids = [child.pid for child in reading.children]
         raise RuntimeError("the data folder was refused")
-    assert len(pids) == 1 and reading.claims is None
+    assert len(pids) == 1 and reading.claims is not None and reading.claims.read_end is None
     with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
         os.waitpid(pids[0], os.WNOHANG)
 

@@ -621,14 +621,11 @@ def _import_delivery(format: str | None, output: Path | None) -> None:
     from importlib import import_module
 
     modules = ["ipp_calc.io.output"]  # checks -o, writes files and JSON
-    workbook = output is not None and output.suffix.lower() == ".xlsx"
-    if workbook:
+    if output is not None and output.suffix.lower() == ".xlsx":
         modules.append("ipp_calc.io.report")  # the report workbook and XlsxWriter
     chosen = format or (SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None)
-    if chosen == "json":
-        modules.append("ipp_calc.core.trace")  # the JSON's trace
-    elif chosen is not None or not workbook:
-        modules.append("ipp_calc.views.render")  # tables and CSV
+    # JSON's trace, or the tables (``run -o report.xlsx`` still shows its table) and CSV.
+    modules.append("ipp_calc.core.trace" if chosen == "json" else "ipp_calc.views.render")
     for module in modules:
         import_module(module)
 

@@ -8,18 +8,16 @@ the folder's file names and their order change nothing, and two workbooks claimi
 
 from __future__ import annotations
 
-import contextlib
 import os
-import pickle
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ipp_calc.core.models import MeasureSet
 from ipp_calc.core.responses import FilledSubmission
 from ipp_calc.errors import Collector, Finding, InputError
+from ipp_calc.io.forked import Child, Claims, can_fork
 from ipp_calc.io.measures import display_path, measure_ids
 from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
 
@@ -91,26 +89,15 @@ def read_workbooks(
         return reading.finish(progress)
 
 
-#: A claim is 4 bytes: the number of a batch of workbooks. So many claims fit in the smallest
-#: pipe buffer of a system that forks (16 KiB on macOS; Linux's is 64 KiB); a year with more
-#: workbooks is claimed in batches of consecutive ones.
-MAX_CLAIMS = 4096
-
-
 class WorkbookReading:
     """Workbooks being read: forked children start at once, so this process can do other work
     (read the data folder, import what the next steps need) before it joins in :meth:`finish`.
 
-    Why claims, not shares fixed in advance (issue 18, bench/): every process, this one
-    included, takes the next workbook from one queue (a pipe holding a 4-byte claim per
-    workbook, largest first; a read of 4 bytes from a pipe takes them whole), so whichever is
-    free reads next and all finish within about one workbook of each other, whatever this process
-    did meanwhile and however busy the machine is. Shares fixed by a cost model left one process
-    waiting ~20 ms for the other in a statewide year. A child sends each result as it reads it
-    (the parent takes what has arrived between its own workbooks); anything a child did not
-    deliver (it died, or its pipe broke) is read here at the end, so the results never depend
-    on a child. Used as a context manager: children not collected (an error came first) are
-    stopped on exit."""
+    Every process, this one included, claims the next workbook, largest first, from one queue
+    (:mod:`ipp_calc.io.forked`): all finish within about one workbook of each other, whatever
+    this process did meanwhile. A child sends each result as it reads it; anything a child did
+    not deliver is read here at the end, so the results never depend on a child. Used as a
+    context manager: children not collected (an error came first) are stopped on exit."""
 
     def __init__(
         self,
@@ -120,6 +107,7 @@ class WorkbookReading:
         *,
         allow: bool = False,
         jobs: int = 1,
+        max_claims: int | None = None,
     ) -> None:
         import ipp_calc.io.workbook  # noqa: F401  (before any fork: a child imports nothing)
 
@@ -128,17 +116,13 @@ class WorkbookReading:
         self.read_here: list[int] = []  # the workbooks this process read, in its order
         self.done = 0  # results in hand
         self.progress: Progress | None = None
-        self.children: list[_Child] = []
-        self.claims: int | None = None  # the queue's read end, while there is one
-        self.order: list[int] = []  # the workbooks' indexes in claim order
-        self.batch = 1  # workbooks per claim
-        workers = min(jobs, len(self.paths) // MIN_PER_WORKER) if hasattr(os, "fork") else 1
+        self.children: list[Child] = []
+        self.claims: Claims | None = None
+        workers = min(jobs, len(self.paths) // MIN_PER_WORKER) if can_fork() else 1
         if workers > 1:
-            self.order = claim_order([_size(path) for path in self.paths])
-            self.batch = -(-len(self.order) // MAX_CLAIMS)
-            self.claims = _claim_queue(-(-len(self.order) // self.batch))
+            self.claims = Claims(claim_order([_size(path) for path in self.paths]), max_claims)
             for _ in range(workers - 1):
-                self.children.append(self._fork())
+                self.children.append(Child(self._child_work, self._is_result))
 
     def __enter__(self) -> WorkbookReading:
         return self
@@ -147,49 +131,30 @@ class WorkbookReading:
         for child in self.children:  # only those not collected: an error came first
             child.stop()
         self.children = []
-        self._close_claims()
+        if self.claims is not None:
+            self.claims.close()
 
     def _read(self, index: int) -> Read:
         path = self.paths[index]
         return _read_safe(path, display_path(path), self.ms, self.root, self.allow)
 
     def _claim(self) -> Sequence[int]:
-        """The workbooks of the next claim (none: the queue is empty)."""
-        if self.claims is None:
-            return ()
-        token = os.read(self.claims, 4)
-        number = int.from_bytes(token, "little") if len(token) == 4 else -1
-        if number < 0 or number * self.batch >= len(self.order):  # empty (or torn: what is left is read at the end)
-            return ()
-        return self.order[number * self.batch : (number + 1) * self.batch]
+        return self.claims.next() if self.claims is not None else ()
 
-    def _fork(self) -> _Child:
-        """A child that reads claim after claim and sends ``(index, result)`` back, pickled, a
-        frame per workbook. Why fork, not a process pool (bench/): a fork starts in a few
-        milliseconds with everything already imported and the measure set already loaded."""
-        import fcntl  # where there is fork, there is fcntl
+    def _child_work(self, send: Callable[[object], None]) -> None:
+        """In a child: claim after claim, each workbook's ``(index, result)``."""
+        while batch := self._claim():
+            for index in batch:
+                send((index, self._read(index)))
 
-        read_end, write_end = os.pipe()
-        with contextlib.suppress(AttributeError, OSError):  # Linux: room for what arrives while the parent is busy
-            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read_end)
-            code = 0
-            try:
-                with os.fdopen(write_end, "wb") as out:
-                    while batch := self._claim():
-                        for index in batch:
-                            blob = pickle.dumps((index, self._read(index)), protocol=pickle.HIGHEST_PROTOCOL)
-                            out.write(len(blob).to_bytes(4, "little"))
-                            out.write(blob)
-                            out.flush()
-            except BaseException:  # anything at all: what it did not send is read by the parent
-                code = 1
-            os._exit(code)  # no exit handlers, no flushing of the parent's buffered output
-        os.close(write_end)
-        os.set_blocking(read_end, False)
-        return _Child(pid, read_end)
+    def _is_result(self, item: object) -> bool:
+        return (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], int)
+            and 0 <= item[0] < len(self.paths)
+            and isinstance(item[1], FilledSubmission | InputError)
+        )
 
     def finish(self, progress: Progress | None = None) -> list[Read]:
         """Every workbook's result, in the order of the paths: this process claims and reads
@@ -204,7 +169,8 @@ class WorkbookReading:
                 self._read_here(index)
                 for child in self.children:
                     self._take(child, wait=False)
-        self._close_claims()
+        if self.claims is not None:
+            self.claims.close()
         while self.children:
             self._take(self.children.pop(0), wait=True)
         for index, result in enumerate(self.results):
@@ -216,8 +182,9 @@ class WorkbookReading:
         self.read_here.append(index)
         self._place(index, self._read(index))
 
-    def _take(self, child: _Child, *, wait: bool) -> None:
-        for index, result in child.receive(len(self.paths), wait=wait):
+    def _take(self, child: Child, *, wait: bool) -> None:
+        for item in child.receive(wait=wait):
+            index, result = cast(tuple[int, Read], item)
             self._place(index, result)
 
     def _place(self, index: int, result: Read) -> None:
@@ -226,12 +193,6 @@ class WorkbookReading:
             self.done += 1
             if self.progress:
                 self.progress(self.done, len(self.paths))
-
-    def _close_claims(self) -> None:
-        if self.claims is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.claims)
-            self.claims = None
 
 
 def claim_order(sizes: Sequence[int]) -> list[int]:
@@ -245,89 +206,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0  # unreadable: its reader says so, in whichever process
-
-
-def _claim_queue(claims: int) -> int:
-    """A pipe holding the claims ``0 .. claims-1`` and no writer (a read at the end returns
-    nothing); its read end. A claim that did not fit is never taken: its workbooks are read by
-    the parent at the end."""
-    read_end, write_end = os.pipe()
-    try:
-        os.set_blocking(write_end, False)
-        with contextlib.suppress(BlockingIOError):
-            os.write(write_end, b"".join(number.to_bytes(4, "little") for number in range(claims)))
-    finally:
-        os.close(write_end)
-    return read_end
-
-
-class _Child:
-    """A forked reader: its pid, the read end of its results pipe, and what has arrived of a frame."""
-
-    def __init__(self, pid: int, read_end: int) -> None:
-        self.pid, self.read_end = pid, read_end
-        self.buffer = bytearray()
-        self.open = True
-
-    def receive(self, total: int, *, wait: bool) -> list[tuple[int, Read]]:
-        """The results that have arrived (``wait``: every one it will send, then it is reaped).
-        A frame that does not unpickle to an (index, result) ends the child: what it did not
-        deliver is read by the parent."""
-        got: list[tuple[int, Read]] = []
-        if not self.open:
-            return got
-        if wait:
-            os.set_blocking(self.read_end, True)
-        while True:
-            try:
-                chunk = os.read(self.read_end, 1 << 20)
-            except BlockingIOError:
-                break
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self.stop()
-                break
-            self.buffer += chunk
-            if not self._frames(total, got):
-                self.stop()
-                break
-        return got
-
-    def _frames(self, total: int, got: list[tuple[int, Read]]) -> bool:
-        """Move the complete frames of the buffer into ``got``; False if one is not a result."""
-        buffer = self.buffer
-        while len(buffer) >= 4:
-            size = int.from_bytes(buffer[:4], "little")
-            if len(buffer) < 4 + size:
-                break
-            try:
-                item = pickle.loads(bytes(buffer[4 : 4 + size]))
-            except Exception:
-                return False
-            del buffer[: 4 + size]
-            if not (
-                isinstance(item, tuple)
-                and len(item) == 2
-                and isinstance(item[0], int)
-                and 0 <= item[0] < total
-                and isinstance(item[1], FilledSubmission | InputError)
-            ):
-                return False
-            got.append(item)
-        return True
-
-    def stop(self) -> None:
-        """Kill (if still running), close and reap: no zombie and no open pipe left behind."""
-        if not self.open:
-            return
-        self.open = False
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.close(self.read_end)
-        with contextlib.suppress(OSError):
-            os.waitpid(self.pid, 0)
 
 
 def default_jobs() -> int:
