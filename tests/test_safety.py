@@ -192,7 +192,7 @@ def test_a_failure_in_the_middle_of_writing_leaves_the_old_report_and_no_tempora
 
     real_save = report._save
 
-    def half_then_fail(sheets: object, stream: io.BufferedIOBase) -> None:
+    def half_then_fail(sheets: object, stream: io.BufferedIOBase, **options: object) -> None:
         buffer = io.BytesIO()
         real_save(sheets, buffer)  # type: ignore[arg-type]
         stream.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])

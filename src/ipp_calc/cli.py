@@ -573,7 +573,10 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         metavar="N",
-        help="Processes reading workbooks (default 2 with two cores or more; 1 where the system cannot fork).",
+        help=(
+            "Processes reading workbooks and rendering the report workbook (default 2 with two cores or more; "
+            "1 where the system cannot fork)."
+        ),
         callback=_positive,
     ),
 ]

@@ -27,6 +27,7 @@ class Year:
     ms: MeasureSet
     loaded: LoadedYear
     result: YearResult
+    jobs: int = 1  # processes that read the workbooks, and render the report's longest sheet
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -60,12 +61,13 @@ def load(
             prepare()
 
     ms = load_measure_set(measures, year)
+    jobs = jobs if jobs is not None else default_jobs()
     loaded = load_year_inputs(
         ms,
         measures_root(measures),
         data,
         allow_measure_set_change=allow_measure_set_change,
-        jobs=jobs if jobs is not None else default_jobs(),
+        jobs=jobs,
         progress=progress,
         baseline_data=baseline_data or (),
         meanwhile=meanwhile,
@@ -73,7 +75,7 @@ def load(
     from ipp_calc.core.year import run_year
 
     inputs = (*data_inputs(data), *(Path(w) for w in loaded.workbooks))
-    return Year(ms, loaded, run_year(loaded.inputs)), inputs
+    return Year(ms, loaded, run_year(loaded.inputs), jobs), inputs
 
 
 def pool(year: Year, inputs: tuple[Path, ...]) -> Outcome:
@@ -126,6 +128,7 @@ def run(year: Year, inputs: tuple[Path, ...], command: str | None = None) -> Out
             sources=year.loaded.data.sources,
             workbooks=year.loaded.workbooks,
             provenance=provenance,
+            jobs=year.jobs,
         )
         return f"wrote the report workbook {path}"
 

@@ -17,7 +17,7 @@ read them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -138,12 +138,32 @@ class Protection:
     format_rows: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class MadeRows:
+    """A sheet's rows, made from ``source`` as they are written (``make`` turns a run of source
+    rows into rows). How many there are is known and any run of them can be made on its own, so
+    a long sheet can be written by two processes at once (io/xlsx_rows.py)."""
+
+    source: Sequence[Any]
+    make: Callable[[Sequence[Any]], Iterator[Row]]
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __iter__(self) -> Iterator[Row]:
+        return self.make(self.source)
+
+    def run(self, start: int, stop: int) -> Iterator[Row]:
+        """Rows ``start`` to ``stop - 1`` (0-based)."""
+        return self.make(self.source[start:stop])
+
+
 @dataclass
 class SheetModel:
     """One worksheet: its rows from row 1 down, and how the sheet is shown and printed."""
 
     title: str
-    rows: Iterable[Row] = ()  # read once, in order: a generator lets a long sheet stream
+    rows: Iterable[Row] = ()  # read once, in order: a generator lets a long sheet stream (or MadeRows)
     widths: Sequence[float] = ()  # per column from A, in characters
     heights: dict[int, float] = field(default_factory=dict)  # 0-based row → points
     freeze: tuple[int, int] | None = None  # (rows, columns) kept in view

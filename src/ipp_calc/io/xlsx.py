@@ -31,23 +31,33 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 
+from ipp_calc.io.forked import can_fork
 from ipp_calc.io.sheetmodel import (
     BarChart,
     CellFormat,
     ConditionalFormat,
     Formula,
+    MadeRows,
     Protection,
     SheetModel,
     Validation,
     WorkbookModel,
 )
-from ipp_calc.io.xlsx_rows import RowsWorksheet, fast_rows_possible
+from ipp_calc.io.xlsx_rows import RowsWorksheet, SharedRows, fast_rows_possible
 
 _CM_TO_PIXELS = 96 / 2.54
 
 
-def write_workbook(model: WorkbookModel, stream: BinaryIO) -> None:
-    """Render ``model`` into ``stream`` (a binary file open for writing)."""
+def write_workbook(model: WorkbookModel, stream: BinaryIO, jobs: int = 1) -> None:
+    """Render ``model`` into ``stream`` (a binary file open for writing). With ``jobs`` above 1,
+    the longest sheet's rows are rendered by that many processes (:func:`shared_sheet`); the
+    bytes written are the same either way."""
+    shared_model = shared_sheet(model, jobs)
+    shared = (
+        SharedRows(shared_model.rows, jobs)
+        if shared_model is not None and isinstance(shared_model.rows, MadeRows)
+        else None
+    )
     folder = tempfile.mkdtemp(prefix="ipp-xlsx-") if model.streamed else None
     try:
         options: dict[str, Any] = {
@@ -68,14 +78,39 @@ def write_workbook(model: WorkbookModel, stream: BinaryIO) -> None:
             formats = _Formats(workbook)
             for sheet in model.sheets:
                 worksheet = workbook.add_worksheet(sheet.title, worksheet_class=RowsWorksheet)
-                _write_sheet(worksheet, sheet, formats)
+                _write_sheet(worksheet, sheet, formats, shared if sheet is shared_model else None)
                 if sheet.title == model.active:
                     worksheet.activate()
         finally:
             workbook.close()  # also closes the temporary row files; raises if the zip fails
     finally:
+        if shared is not None:
+            shared.stop()
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+#: A sheet with fewer rows than this is written by this process alone: starting a child costs more.
+MIN_SHARED_ROWS = 1024
+
+
+def shared_sheet(model: WorkbookModel, jobs: int) -> SheetModel | None:
+    """The sheet whose rows ``jobs`` processes render at once (issue 18, bench/: the statewide
+    report's Scores sheet is ~70 % of its cells), or None: one process, a streamed workbook
+    (written row by row, in order), a system without fork, or no sheet long enough whose rows
+    are made on demand (:class:`~ipp_calc.io.sheetmodel.MadeRows`) and carry nothing but cells."""
+    if jobs < 2 or model.streamed or not can_fork():
+        return None
+    cells = {
+        id(sheet): len(sheet.rows) * max(1, len(sheet.widths))
+        for sheet in model.sheets
+        if isinstance(sheet.rows, MadeRows)
+        and len(sheet.rows) >= MIN_SHARED_ROWS
+        and not (sheet.heights or sheet.comments or sheet.charts or sheet.merged)
+    }
+    return max(
+        (sheet for sheet in model.sheets if id(sheet) in cells), key=lambda sheet: cells[id(sheet)], default=None
+    )
 
 
 class _Formats:
@@ -132,9 +167,9 @@ def _properties(cell_format: CellFormat) -> dict[str, Any]:
     return out
 
 
-def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
+def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats, shared: SharedRows | None = None) -> None:
     _layout(ws, sheet)
-    _write_rows(ws, sheet, formats)
+    _write_rows(ws, sheet, formats, shared)
     if sheet.auto_filter:
         ws.autofilter(sheet.auto_filter)
     for validation in sheet.validations:
@@ -184,7 +219,12 @@ def _protect(ws: Any, p: Protection) -> None:
     )
 
 
-def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats) -> None:
+def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats, shared: SharedRows | None = None) -> None:
+    if shared is not None and fast_rows_possible(ws, sheet) and not ws.constant_memory:
+        runs = shared.finish()
+        if runs is not None:  # rendered apart, by this process and its children
+            ws.take_runs(runs, formats.get)
+            return
     if fast_rows_possible(ws, sheet):  # whole rows at once: io/xlsx_rows.py
         ws.write_rows(((values, formats.row(looks, len(values))) for values, looks in sheet.rows), _write_other)
         return

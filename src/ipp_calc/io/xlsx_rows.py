@@ -25,11 +25,15 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
+
+from ipp_calc.io.forked import Child, Claims
+from ipp_calc.io.sheetmodel import MadeRows
 
 #: Writes one value of a type the fast path does not take: ``(worksheet, row, column, value, format)``.
 WriteOther = Callable[[Any, int, int, Any, Any], None]
@@ -61,7 +65,7 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
         super().__init__()
         self._fast_xml: list[str] | None = None  # in-memory mode: the <row> elements, in order
         self._looks: list[Any] = []  # in-memory mode: the formats used, by token number
-        self._look_tokens: dict[int, str] = {}  # id(format) → its one-character token
+        self._look_tokens: dict[int, str] = {}  # id(format) → its token (:func:`_token`)
         self._firsts: list[tuple[bool, int, int]] = []  # (is a cell, token or row, column), in cell order
         self._others: list[tuple[int, int]] = []  # cells left in XlsxWriter's table, by token number
         self._pending: tuple[int, list[Item]] | None = None  # constant_memory: the row not yet written
@@ -78,7 +82,7 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
     def style(self, look: Any) -> str:
         """The ``s`` attribute of a cell with this format. XlsxWriter numbers formats in the order
         cells first use them as it writes the sheet's XML (and in ``constant_memory`` mode, as
-        cells are written), so in memory a cell gets a one-character token here, turned into
+        cells are written), so in memory a cell gets a token here (:func:`_token`), turned into
         its number when the sheet is written (:meth:`_write_sheet_data`), in the same order."""
         if look is None:
             return ""
@@ -86,7 +90,7 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
             return f' s="{look._get_xf_index()}"'
         token = self._look_tokens.get(id(look))
         if token is None:
-            token = self._look_tokens[id(look)] = chr(_TOKEN_BASE + len(self._looks))
+            token = self._look_tokens[id(look)] = _token(_SHEET_TOKEN, len(self._looks))
             self._firsts.append((False, len(self._looks), 0))
             self._looks.append(look)
         return token
@@ -105,6 +109,33 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
             self._pending = None
             self.row_data_fh.write(f'<row r="{row + 1}">' + _render(self, items) + "</row>")
 
+    def take_runs(self, runs: Sequence[Run], look_of: Callable[[Any], Any]) -> None:
+        """Write a whole sheet's rows from runs rendered apart (:func:`render_run`), in order,
+        as :meth:`write_rows` writes the same rows: each run's texts go into the shared-string
+        table and its formats are numbered in the order :meth:`write_rows` would meet them.
+        ``look_of`` turns a run's format (the model's) into XlsxWriter's."""
+        if self.constant_memory or any(info.column_format is not None for info in self.col_info.values()):
+            raise ValueError(f"{self.name}: runs rendered apart are written in memory, without column formats")
+        sst = self.str_table._get_shared_string_index
+        xml: list[str] = []
+        for run in runs:
+            text = run.xml
+            if run.texts:
+                pieces = text.split(_TEXT)
+                parts = [pieces[0]]
+                for value, piece in zip(run.texts, pieces[1:], strict=True):
+                    parts.append(str(sst(value)))
+                    parts.append(piece)
+                text = "".join(parts)
+            for number, look in enumerate(run.looks):
+                text = text.replace(_token(_RUN_TOKEN, number), self.style(look_of(look)))
+            if run.cells is not None:
+                (first_row, first_column), (last_row, last_column) = run.cells
+                self._check_dimensions(first_row, first_column)
+                self._check_dimensions(last_row, last_column)
+            xml.append(text)
+        self._fast_xml = xml
+
     def _write_single_row(self, current_row_num: int = 0) -> None:
         self.flush_pending()  # the packager asks for the last row here, in XlsxWriter's turn
         super()._write_single_row(current_row_num)
@@ -119,7 +150,7 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
             if is_cell:
                 cells[(a, b)] = _cell_xml(self, a, b)
             else:
-                styles[chr(_TOKEN_BASE + a)] = f' s="{self._looks[a]._get_xf_index()}"'
+                styles[_token(_SHEET_TOKEN, a)] = f' s="{self._looks[a]._get_xf_index()}"'
         xml = "".join(self._fast_xml)
         for token, style in styles.items():  # a few formats per sheet: a few fast passes
             xml = xml.replace(token, style)
@@ -131,10 +162,22 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
         self.fh.write("</sheetData>")
 
 
-#: The first of the one-character tokens for formats (Unicode's private use area: in memory, a
-#: sheet's XML holds only references, numbers and shared-string numbers, never such a character).
-_TOKEN_BASE = 0xE000
+#: A format's token is a control character and two of these: in memory, a sheet's XML holds
+#: only references, numbers and shared-string numbers, never a control character (text is in the
+#: shared-string table). ASCII, so the XML stays one byte a character while it is built and
+#: replaced (tokens from Unicode's private use area made it two: ~8 ms more statewide).
+_TOKEN_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"
+_SHEET_TOKEN = "\x01"  # a worksheet's own formats
+_RUN_TOKEN = "\x02"  # a run's formats (rows rendered apart)
 _OTHER = re.compile("\x03([0-9]+)\x04")
+
+
+def _token(kind: str, number: int) -> str:
+    """The ``number``-th format's token (4,096 formats a sheet)."""
+    if number >= len(_TOKEN_DIGITS) ** 2:
+        raise ValueError("more than 4,096 cell formats in one sheet")
+    high, low = divmod(number, len(_TOKEN_DIGITS))
+    return kind + _TOKEN_DIGITS[high] + _TOKEN_DIGITS[low]
 
 
 #: A cell as it waits to be written: (start, format, rest), its XML ``start + s="N" + rest``
@@ -240,7 +283,7 @@ def _row_cells(
 
 
 def _row_xml(
-    ws: RowsWorksheet,
+    ws: Any,
     number: str,
     values: Sequence[Any],
     formats: Sequence[Any],
@@ -324,6 +367,82 @@ class _SpanBlocks:
         return self.xml
 
 
+#: Rows per run of a sheet rendered apart: a multiple of 16, so that each run holds whole blocks.
+RUN_ROWS = 128
+#: In a run's XML, where a text's shared-string number goes.
+_TEXT = "\x05"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Rows rendered apart from their worksheet, by any process (io/xlsx.py: a long sheet is
+    rendered by two): their ``<row>`` elements with a token for each format (``looks``, the
+    model's formats, in first-use order) and a placeholder for each text's shared-string number
+    (``texts``, in cell order), and the first and last (row, column) with a cell (None: none).
+    :meth:`RowsWorksheet.take_runs` writes them as if they had been written in their turn."""
+
+    number: int
+    xml: str
+    looks: tuple[Any, ...]
+    texts: tuple[str, ...]
+    cells: tuple[tuple[int, int], tuple[int, int]] | None
+
+
+class _Apart:
+    """What :func:`_row_xml` needs of a worksheet, for rows rendered apart: formats become run
+    tokens, texts placeholders."""
+
+    constant_memory = False
+
+    def __init__(self) -> None:
+        self.looks: list[Any] = []
+        self.tokens: dict[int, str] = {}
+        self.texts: list[str] = []
+        self.str_table = self
+
+    def style(self, look: Any) -> str:
+        if look is None:
+            return ""
+        token = self.tokens.get(id(look))
+        if token is None:
+            token = self.tokens[id(look)] = _token(_RUN_TOKEN, len(self.looks))
+            self.looks.append(look)  # holding it keeps its id unique
+        return token
+
+    def _get_shared_string_index(self, text: str) -> str:
+        self.texts.append(text)
+        return _TEXT
+
+
+def render_run(number: int, rows: Iterable[tuple[Sequence[Any], Sequence[Any] | None]], first: int) -> Run | None:
+    """Rows from row ``first`` (0-based, a multiple of 16) down, rendered apart as run ``number``;
+    None when a row holds a value that is not text, a number, a boolean or empty (a formula) or
+    lies past the sheet's last cell: such a sheet is written by :meth:`RowsWorksheet.write_rows`."""
+    apart = _Apart()
+    refs: list[str] = []
+    blocks = _SpanBlocks()
+    low_row = high_row = low_column = high_column = -1
+    for r, (values, formats) in enumerate(rows, start=first):
+        if r >= _ROW_MAX or len(values) > _COLUMN_MAX or not _PLAIN_TYPES.issuperset(map(type, values)):
+            return None
+        while len(refs) < len(values):
+            refs.append(xl_rowcol_to_cell_fast(0, len(refs))[:-1])
+        xml, low, high = _row_xml(apart, str(r + 1), values, formats or (None,) * len(values), refs, {})
+        if low >= 0:
+            blocks.add(r, xml, low, high)
+            low_row = r if low_row < 0 else low_row
+            high_row = r
+            low_column = low if low_column < 0 else min(low_column, low)
+            high_column = max(high_column, high)
+    cells = ((low_row, low_column), (high_row, high_column)) if low_row >= 0 else None
+    return Run(number, "".join(blocks.done()), tuple(apart.looks), tuple(apart.texts), cells)
+
+
+#: XlsxWriter's sheet size (Excel 2007 and later).
+_ROW_MAX = 1_048_576
+_COLUMN_MAX = 16_384
+
+
 def _truncated(text: str) -> str:
     """XlsxWriter's own cut of a text past Excel's limit (counted in UTF-16 units)."""
     return str(_utf16_truncate(text, _STRING_MAX)) if _utf16_len(text) > _STRING_MAX else text
@@ -336,3 +455,75 @@ def _inline_string(ws: RowsWorksheet, value: str) -> str:
         text = ws._escape_data(ws._escape_control_characters(text))
     preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
     return f' t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+
+
+class SharedRows:
+    """A long sheet's rows rendered run by run (:data:`RUN_ROWS` rows each) by this process and
+    forked children at once, each claiming the next run (io/forked.py): the children start when
+    the workbook does, so they render while this process writes the sheets before this one.
+    :meth:`finish` gives every run, in order (what a child did not deliver is rendered here), or
+    None when the rows are not all plain values (the sheet is then written as usual)."""
+
+    def __init__(self, rows: MadeRows, jobs: int) -> None:
+        self.rows = rows
+        self.runs: list[Run | None] = [None] * -(-len(rows) // RUN_ROWS)
+        self.plain = True
+        self.claims = Claims(range(len(self.runs)))
+        self.children = [Child(self._child_work, self._is_run) for _ in range(max(0, jobs - 1))]
+
+    def _render(self, number: int) -> Run | None:
+        start = number * RUN_ROWS
+        return render_run(number, self.rows.run(start, start + RUN_ROWS), start)
+
+    def _child_work(self, send: Callable[[object], None]) -> None:
+        """In a child: claim after claim, each run; a run that is not plain is sent as its number."""
+        while batch := self.claims.next():
+            for number in batch:
+                run = self._render(number)
+                send(run if run is not None else number)
+                if run is None:
+                    return
+
+    def _is_run(self, item: object) -> bool:
+        number = item.number if isinstance(item, Run) else item
+        return isinstance(number, int) and not isinstance(number, bool) and 0 <= number < len(self.runs)
+
+    def _take(self, child: Child, *, wait: bool) -> None:
+        for item in child.receive(wait=wait):
+            if isinstance(item, Run):
+                if self.runs[item.number] is None:
+                    self.runs[item.number] = item
+            else:
+                self.plain = False
+
+    def finish(self) -> list[Run] | None:
+        while self.plain and (batch := self.claims.next()):
+            for number in batch:
+                run = self._render(number)
+                if run is None:
+                    self.plain = False
+                    break
+                self.runs[number] = run
+                for child in self.children:
+                    self._take(child, wait=False)
+        self.claims.close()
+        while self.children and self.plain:
+            self._take(self.children.pop(0), wait=True)
+        self.stop()
+        if not self.plain:
+            return None
+        runs: list[Run] = []
+        for number, run in enumerate(self.runs):
+            if run is None:  # a child died with it, or never sent it
+                run = self._render(number)
+                if run is None:
+                    return None
+            runs.append(run)
+        return runs
+
+    def stop(self) -> None:
+        """Stop and reap the children still running, close the queue."""
+        for child in self.children:
+            child.stop()
+        self.children = []
+        self.claims.close()
