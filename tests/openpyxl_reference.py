@@ -52,7 +52,7 @@ def _sheet(wb: Any, model: SheetModel) -> None:
                 cell.data_type = "s"  # text is text, even "#N/A"
             if look is not None:
                 _style(cell, look)
-    for c, width in enumerate(model.widths, start=1):
+    for c, width in enumerate(model.column_widths(), start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     for r, height in model.heights.items():
         ws.row_dimensions[r + 1].height = height

@@ -835,7 +835,7 @@ def _model(sheet: Sheet) -> SheetModel:
     return SheetModel(
         sheet.title,
         rows=MadeRows(sheet.rows, _cells),
-        widths=sheet.widths(),
+        widths=sheet.widths,  # computed as the sheet is written
         freeze=freeze,
         auto_filter=sheet.auto_filter,
         repeat_rows=repeat,

@@ -164,7 +164,9 @@ class SheetModel:
 
     title: str
     rows: Iterable[Row] = ()  # read once, in order: a generator lets a long sheet stream (or MadeRows)
-    widths: Sequence[float] = ()  # per column from A, in characters
+    #: Per column from A, in characters; or what computes them when the sheet is written (after
+    #: the processes sharing a long sheet have started: io/xlsx.py).
+    widths: Sequence[float] | Callable[[], Sequence[float]] = ()
     heights: dict[int, float] = field(default_factory=dict)  # 0-based row → points
     freeze: tuple[int, int] | None = None  # (rows, columns) kept in view
     auto_filter: str | None = None  # "A1:F20"
@@ -183,6 +185,9 @@ class SheetModel:
     #: centre, ``&R`` right, ``&P`` page, ``&N`` pages, ``&A`` the sheet's name; ``&&`` is ``&``).
     header: str | None = None
     footer: str | None = None
+
+    def column_widths(self) -> Sequence[float]:
+        return self.widths() if callable(self.widths) else self.widths
 
 
 @dataclass

@@ -102,7 +102,7 @@ def shared_sheet(model: WorkbookModel, jobs: int) -> SheetModel | None:
     if jobs < 2 or model.streamed or not can_fork():
         return None
     cells = {
-        id(sheet): len(sheet.rows) * max(1, len(sheet.widths))
+        id(sheet): len(sheet.rows)
         for sheet in model.sheets
         if isinstance(sheet.rows, MadeRows)
         and len(sheet.rows) >= MIN_SHARED_ROWS
@@ -186,7 +186,7 @@ def _write_sheet(ws: Any, sheet: SheetModel, formats: _Formats, shared: SharedRo
 
 def _layout(ws: Any, sheet: SheetModel) -> None:
     """Column widths, frozen panes and the print set-up (orientation, fit, titles, header, footer)."""
-    for column, width in enumerate(sheet.widths):
+    for column, width in enumerate(sheet.column_widths()):
         ws.set_column(column, column, width)
     if sheet.freeze is not None:
         ws.freeze_panes(*sheet.freeze)
