@@ -675,3 +675,25 @@ def test_template_writes_only_a_workbook_name_and_says_so(
     assert list(tmp_path.iterdir()) == []
     code, _, err = run_cli([*argv[:-1], tmp_path / "T.XLSX"])
     assert code == 0, err  # the suffix in any case
+
+
+def test_every_command_answers_the_same_built_alone_as_in_the_whole_app(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cli._click_command builds only the subcommand named (typer builds every command's
+    options on each run): its help and its usage errors must be what the whole app says."""
+    import typer
+
+    from ipp_calc import cli
+
+    names = sorted(typer.main.get_command(cli.app).commands)  # type: ignore[attr-defined]
+    assert len(names) >= 10
+    argvs = [[name, "--help"] for name in names] + [[name, "--no-such-option"] for name in names]
+    argvs += [["run", "--year"], ["score"], ["run", "--year", "x", "--data", "."]]
+    alone = [run_cli(argv) for argv in argvs]
+    monkeypatch.setattr(cli, "_click_command", lambda args: typer.main.get_command(cli.app))
+    whole = [run_cli(argv) for argv in argvs]
+    for argv, one, every in zip(argvs, alone, whole, strict=True):
+        assert one == every, argv
+    assert all(result.exit_code == 0 for result in alone[: len(names)])  # every help shown
+    assert all(result.exit_code == 2 for result in alone[len(names) :])  # every usage error said
