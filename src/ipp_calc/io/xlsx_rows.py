@@ -127,8 +127,9 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
                     parts.append(str(sst(value)))
                     parts.append(piece)
                 text = "".join(parts)
-            for number, look in enumerate(run.looks):
-                text = text.replace(_token(_RUN_TOKEN, number), self.style(look_of(look)))
+            if run.looks:
+                own = {_token(_RUN_TOKEN, n)[1:]: self.style(look_of(look)) for n, look in enumerate(run.looks)}
+                text = _fill(text, _RUN_TOKEN, own)
             if run.cells is not None:
                 (first_row, first_column), (last_row, last_column) = run.cells
                 self._check_dimensions(first_row, first_column)
@@ -144,16 +145,14 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]
         if self._fast_xml is None or self.dim_rowmin is None:
             super()._write_sheet_data()
             return
-        styles: dict[str, str] = {}
+        styles: dict[str, str] = {}  # a token's digits → its s="N"
         cells: dict[tuple[int, int], str] = {}
         for is_cell, a, b in self._firsts:  # XlsxWriter's order: as its cell loop would meet them
             if is_cell:
                 cells[(a, b)] = _cell_xml(self, a, b)
             else:
-                styles[_token(_SHEET_TOKEN, a)] = f' s="{self._looks[a]._get_xf_index()}"'
-        xml = "".join(self._fast_xml)
-        for token, style in styles.items():  # a few formats per sheet: a few fast passes
-            xml = xml.replace(token, style)
+                styles[_token(_SHEET_TOKEN, a)[1:]] = f' s="{self._looks[a]._get_xf_index()}"'
+        xml = _fill("".join(self._fast_xml), _SHEET_TOKEN, styles)
         if self._others:
             others = self._others
             xml = _OTHER.sub(lambda m: cells[others[int(m.group(1))]], xml)
@@ -170,6 +169,20 @@ _TOKEN_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+
 _SHEET_TOKEN = "\x01"  # a worksheet's own formats
 _RUN_TOKEN = "\x02"  # a run's formats (rows rendered apart)
 _OTHER = re.compile("\x03([0-9]+)\x04")
+
+
+def _fill(xml: str, kind: str, fills: dict[str, str]) -> str:
+    """``xml`` with each token of ``kind`` replaced by ``fills[its two digits]``, in one pass
+    (a ``str.replace`` per format scanned a statewide Scores sheet's megabyte twice for each:
+    ~6 ms, against ~2 ms)."""
+    pieces = xml.split(kind)
+    if len(pieces) == 1:
+        return xml
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        out.append(fills[piece[:2]])
+        out.append(piece[2:])
+    return "".join(out)
 
 
 def _token(kind: str, number: int) -> str:
