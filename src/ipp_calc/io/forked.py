@@ -24,7 +24,10 @@ import contextlib
 import os
 import pickle
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Generic, TypeVar, cast
+
+T = TypeVar("T")
 
 #: So many claims fit in the smallest pipe buffer of a system that forks (16 KiB on macOS;
 #: Linux's is 64 KiB); more pieces are claimed in batches of consecutive ones.
@@ -158,3 +161,110 @@ class Child:
             os.close(self.read_end)
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
+
+
+class SharedWork(Generic[T]):
+    """``count`` pieces of work (``do(index)``, a pure function of the index) done by this process
+    and ``jobs - 1`` forked children, claim by claim in ``order`` (default: index order).
+
+    The children start at once, so this process can do other work before it joins them in
+    :meth:`finish`, which gives every piece's result in index order: a child sends each result as
+    it has it (``accepts`` says whether what arrived is a result at all), this process takes what
+    has arrived between its own pieces, and does at the end whatever no child delivered. Used
+    as a context manager: children not collected (an error came first) are stopped on exit."""
+
+    def __init__(
+        self,
+        count: int,
+        do: Callable[[int], T],
+        accepts: Callable[[object], bool],
+        *,
+        jobs: int = 1,
+        order: Iterable[int] | None = None,
+        max_claims: int | None = None,
+    ) -> None:
+        self.count, self.do, self.accepts = count, do, accepts
+        self.results: list[T | _Missing] = [_MISSING] * count
+        self.done_here: list[int] = []  # the pieces this process did, in its order
+        self.done = 0  # results in hand
+        self.progress: Callable[[int, int], None] | None = None
+        self.children: list[Child] = []
+        self.claims: Claims | None = None
+        if jobs > 1 and count > 0 and can_fork():
+            self.claims = Claims(list(order) if order is not None else range(count), max_claims)
+            self.children = [Child(self._child_work, self._is_result) for _ in range(jobs - 1)]
+
+    def __enter__(self) -> SharedWork[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop and reap the children still running, close the queue."""
+        for child in self.children:
+            child.stop()
+        self.children = []
+        if self.claims is not None:
+            self.claims.close()
+
+    def _claim(self) -> Sequence[int]:
+        return self.claims.next() if self.claims is not None else ()
+
+    def _child_work(self, send: Callable[[object], None]) -> None:
+        """In a child: claim after claim, each piece's ``(index, result)``."""
+        while batch := self._claim():
+            for index in batch:
+                send((index, self.do(index)))
+
+    def _is_result(self, item: object) -> bool:
+        return (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], int)
+            and 0 <= item[0] < self.count
+            and self.accepts(item[1])
+        )
+
+    def finish(self, progress: Callable[[int, int], None] | None = None) -> list[T]:
+        """Every piece's result, in index order (``progress(done, count)`` as they come in)."""
+        self.progress = progress
+        if self.claims is None:
+            for index in range(self.count):
+                self._do_here(index)
+        while batch := self._claim():
+            for index in batch:
+                self._do_here(index)
+                for child in self.children:
+                    self._take(child, wait=False)
+        if self.claims is not None:
+            self.claims.close()
+        while self.children:
+            self._take(self.children.pop(0), wait=True)
+        for index, result in enumerate(self.results):
+            if result is _MISSING:  # a child died with it, or never sent it
+                self._do_here(index)
+        return [cast(T, result) for result in self.results]
+
+    def _do_here(self, index: int) -> None:
+        self.done_here.append(index)
+        self._place(index, self.do(index))
+
+    def _take(self, child: Child, *, wait: bool) -> None:
+        for item in child.receive(wait=wait):
+            index, result = cast(tuple[int, T], item)
+            self._place(index, result)
+
+    def _place(self, index: int, result: T) -> None:
+        if self.results[index] is _MISSING:
+            self.results[index] = result
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, self.count)
+
+
+class _Missing:
+    """No result yet (a result may be None)."""
+
+
+_MISSING = _Missing()

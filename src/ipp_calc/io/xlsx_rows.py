@@ -32,7 +32,7 @@ from typing import Any
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
 
-from ipp_calc.io.forked import Child, Claims
+from ipp_calc.io.forked import SharedWork
 from ipp_calc.io.sheetmodel import MadeRows
 
 #: Writes one value of a type the fast path does not take: ``(worksheet, row, column, value, format)``.
@@ -470,73 +470,25 @@ def _inline_string(ws: RowsWorksheet, value: str) -> str:
     return f' t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
 
 
-class SharedRows:
+class SharedRows(SharedWork["Run | None"]):
     """A long sheet's rows rendered run by run (:data:`RUN_ROWS` rows each) by this process and
     forked children at once, each claiming the next run (io/forked.py): the children start when
     the workbook does, so they render while this process writes the sheets before this one.
-    :meth:`finish` gives every run, in order (what a child did not deliver is rendered here), or
-    None when the rows are not all plain values (the sheet is then written as usual)."""
+    :meth:`runs` gives every run, in order, or None when the rows are not all plain values (the
+    sheet is then written as usual)."""
 
     def __init__(self, rows: MadeRows, jobs: int) -> None:
         self.rows = rows
-        self.runs: list[Run | None] = [None] * -(-len(rows) // RUN_ROWS)
-        self.plain = True
-        self.claims = Claims(range(len(self.runs)))
-        self.children = [Child(self._child_work, self._is_run) for _ in range(max(0, jobs - 1))]
+        super().__init__(
+            -(-len(rows) // RUN_ROWS), self._render, lambda run: run is None or isinstance(run, Run), jobs=jobs
+        )
 
     def _render(self, number: int) -> Run | None:
         start = number * RUN_ROWS
         return render_run(number, self.rows.run(start, start + RUN_ROWS), start)
 
-    def _child_work(self, send: Callable[[object], None]) -> None:
-        """In a child: claim after claim, each run; a run that is not plain is sent as its number."""
-        while batch := self.claims.next():
-            for number in batch:
-                run = self._render(number)
-                send(run if run is not None else number)
-                if run is None:
-                    return
-
-    def _is_run(self, item: object) -> bool:
-        number = item.number if isinstance(item, Run) else item
-        return isinstance(number, int) and not isinstance(number, bool) and 0 <= number < len(self.runs)
-
-    def _take(self, child: Child, *, wait: bool) -> None:
-        for item in child.receive(wait=wait):
-            if isinstance(item, Run):
-                if self.runs[item.number] is None:
-                    self.runs[item.number] = item
-            else:
-                self.plain = False
-
-    def finish(self) -> list[Run] | None:
-        while self.plain and (batch := self.claims.next()):
-            for number in batch:
-                run = self._render(number)
-                if run is None:
-                    self.plain = False
-                    break
-                self.runs[number] = run
-                for child in self.children:
-                    self._take(child, wait=False)
-        self.claims.close()
-        while self.children and self.plain:
-            self._take(self.children.pop(0), wait=True)
+    def runs(self) -> list[Run] | None:
+        runs = self.finish()
         self.stop()
-        if not self.plain:
-            return None
-        runs: list[Run] = []
-        for number, run in enumerate(self.runs):
-            if run is None:  # a child died with it, or never sent it
-                run = self._render(number)
-                if run is None:
-                    return None
-            runs.append(run)
-        return runs
-
-    def stop(self) -> None:
-        """Stop and reap the children still running, close the queue."""
-        for child in self.children:
-            child.stop()
-        self.children = []
-        self.claims.close()
+        plain = [run for run in runs if run is not None]
+        return plain if len(plain) == len(runs) else None

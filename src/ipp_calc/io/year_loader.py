@@ -12,12 +12,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from ipp_calc.core.models import MeasureSet
 from ipp_calc.core.responses import FilledSubmission
 from ipp_calc.errors import Collector, Finding, InputError
-from ipp_calc.io.forked import Child, Claims, can_fork
+from ipp_calc.io.forked import SharedWork
 from ipp_calc.io.measures import display_path, measure_ids
 from ipp_calc.io.submissions import workbook_paths as workbook_paths  # re-exported: callers import it here
 
@@ -89,7 +89,7 @@ def read_workbooks(
         return reading.finish(progress)
 
 
-class WorkbookReading:
+class WorkbookReading(SharedWork[Read]):
     """Workbooks being read: forked children start at once, so this process can do other work
     (read the data folder, import what the next steps need) before it joins in :meth:`finish`.
 
@@ -112,87 +112,28 @@ class WorkbookReading:
         import ipp_calc.io.workbook  # noqa: F401  (before any fork: a child imports nothing)
 
         self.paths, self.ms, self.root, self.allow = list(paths), ms, root, allow
-        self.results: list[Read | None] = [None] * len(self.paths)
-        self.read_here: list[int] = []  # the workbooks this process read, in its order
-        self.done = 0  # results in hand
-        self.progress: Progress | None = None
-        self.children: list[Child] = []
-        self.claims: Claims | None = None
-        workers = min(jobs, len(self.paths) // MIN_PER_WORKER) if can_fork() else 1
-        if workers > 1:
-            self.claims = Claims(claim_order([_size(path) for path in self.paths]), max_claims)
-            for _ in range(workers - 1):
-                self.children.append(Child(self._child_work, self._is_result))
+        workers = min(jobs, len(self.paths) // MIN_PER_WORKER)
+        order = claim_order([_size(path) for path in self.paths]) if workers > 1 else None
+        super().__init__(
+            len(self.paths),
+            self._read,
+            lambda result: isinstance(result, FilledSubmission | InputError),
+            jobs=workers,
+            order=order,
+            max_claims=max_claims,
+        )
 
     def __enter__(self) -> WorkbookReading:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        for child in self.children:  # only those not collected: an error came first
-            child.stop()
-        self.children = []
-        if self.claims is not None:
-            self.claims.close()
+    @property
+    def read_here(self) -> list[int]:
+        """The workbooks this process read, in its order."""
+        return self.done_here
 
     def _read(self, index: int) -> Read:
         path = self.paths[index]
         return _read_safe(path, display_path(path), self.ms, self.root, self.allow)
-
-    def _claim(self) -> Sequence[int]:
-        return self.claims.next() if self.claims is not None else ()
-
-    def _child_work(self, send: Callable[[object], None]) -> None:
-        """In a child: claim after claim, each workbook's ``(index, result)``."""
-        while batch := self._claim():
-            for index in batch:
-                send((index, self._read(index)))
-
-    def _is_result(self, item: object) -> bool:
-        return (
-            isinstance(item, tuple)
-            and len(item) == 2
-            and isinstance(item[0], int)
-            and 0 <= item[0] < len(self.paths)
-            and isinstance(item[1], FilledSubmission | InputError)
-        )
-
-    def finish(self, progress: Progress | None = None) -> list[Read]:
-        """Every workbook's result, in the order of the paths: this process claims and reads
-        alongside the children, taking their results as they arrive, then reads whatever no
-        child delivered."""
-        self.progress = progress
-        if self.claims is None:
-            for index in range(len(self.paths)):
-                self._read_here(index)
-        while batch := self._claim():
-            for index in batch:
-                self._read_here(index)
-                for child in self.children:
-                    self._take(child, wait=False)
-        if self.claims is not None:
-            self.claims.close()
-        while self.children:
-            self._take(self.children.pop(0), wait=True)
-        for index, result in enumerate(self.results):
-            if result is None:  # a child died with it, or never sent it
-                self._read_here(index)
-        return [result for result in self.results if result is not None]
-
-    def _read_here(self, index: int) -> None:
-        self.read_here.append(index)
-        self._place(index, self._read(index))
-
-    def _take(self, child: Child, *, wait: bool) -> None:
-        for item in child.receive(wait=wait):
-            index, result = cast(tuple[int, Read], item)
-            self._place(index, result)
-
-    def _place(self, index: int, result: Read) -> None:
-        if self.results[index] is None:
-            self.results[index] = result
-            self.done += 1
-            if self.progress:
-                self.progress(self.done, len(self.paths))
 
 
 def claim_order(sizes: Sequence[int]) -> list[int]:
