@@ -586,12 +586,11 @@ def load_year(
     measures: Path | None,
     year: int,
     data: Path,
-    *,
     allow_change: bool,
     jobs: int | None,
-    baseline_data: list[Path] | None = None,
-    format: str | None = None,
-    output: Path | None = None,
+    baseline_data: list[Path] | None,
+    format: str | None,
+    output: Path | None,
 ) -> tuple[Year, tuple[Path, ...]]:
     """Load and run a year, with a progress bar while its workbooks are read on a terminal;
     the modules that will deliver ``format`` or ``output`` are imported while they are read."""
@@ -647,16 +646,7 @@ def pool(
     """Unearned and forfeited dollars, pool eligibility, redistribution and what is retained."""
     from ipp_calc.app.year import pool as run_pool
 
-    loaded, inputs = load_year(
-        measures,
-        year,
-        data,
-        allow_change=allow_measure_set_change,
-        jobs=jobs,
-        baseline_data=baseline_data,
-        format=format,
-        output=output,
-    )
+    loaded, inputs = load_year(measures, year, data, allow_measure_set_change, jobs, baseline_data, format, output)
     deliver(run_pool(loaded, inputs), format, output)
 
 
@@ -682,16 +672,7 @@ def run(
     """The whole year end to end: allocation, every submission, pool, reconciliation."""
     from ipp_calc.app.year import run as run_run
 
-    loaded, inputs = load_year(
-        measures,
-        year,
-        data,
-        allow_change=allow_measure_set_change,
-        jobs=jobs,
-        baseline_data=baseline_data,
-        format=format,
-        output=output,
-    )
+    loaded, inputs = load_year(measures, year, data, allow_measure_set_change, jobs, baseline_data, format, output)
     deliver(run_run(loaded, inputs, command=command_line()), format, output)
 
 
@@ -716,16 +697,7 @@ def explain(
     """The chain of parameters, shares, points and references behind one plan's dollars."""
     from ipp_calc.app.year import explain as run_explain
 
-    loaded, inputs = load_year(
-        measures,
-        year,
-        data,
-        allow_change=allow_measure_set_change,
-        jobs=jobs,
-        baseline_data=baseline_data,
-        format=format,
-        output=output,
-    )
+    loaded, inputs = load_year(measures, year, data, allow_measure_set_change, jobs, baseline_data, format, output)
     deliver(run_explain(loaded, inputs, mcp, data, county), format, output)
 
 
