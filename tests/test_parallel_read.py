@@ -173,3 +173,27 @@ def test_a_refused_workbook_read_by_a_child_comes_back_as_the_same_refusal(tmp_p
     assert isinstance(refusal, InputError) and isinstance(alone[-1], InputError)
     assert refusal.findings == alone[-1].findings and refusal.findings[0].code == "not-xlsx"
     assert both[:-1] == alone[:-1]
+
+
+@pytest.mark.parametrize("fails", ["fork", "pipe"])
+def test_no_process_or_pipe_to_be_had_reads_everything_here(fails: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """EAGAIN from fork (a process limit), EMFILE from pipe (a descriptor limit): the workbooks
+    are read by this process alone, with the same result, and no descriptor is left open."""
+    import errno
+
+    ms = load_year(MEASURES, 1)
+    paths = _paths()
+    alone = read_workbooks(paths, ms, MEASURES, jobs=1)
+    code = errno.EAGAIN if fails == "fork" else errno.EMFILE
+
+    def refused(*args: object) -> object:
+        raise OSError(code, os.strerror(code))
+
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    monkeypatch.setattr(forked.os, fails, refused)
+    with WorkbookReading(paths, ms, MEASURES, jobs=2) as reading:
+        assert reading.children == [] and reading.claims is None
+        assert reading.finish() == alone
+    assert reading.read_here == list(range(len(paths)))
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before

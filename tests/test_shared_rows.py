@@ -218,3 +218,19 @@ def test_the_shared_sheet_is_the_longest_one_that_carries_nothing_but_cells() ->
     long.charts.clear()
     plain_list = SheetModel("List", rows=[(("x",), None)] * 500)
     assert shared_sheet(WorkbookModel([plain_list], title="t", creator="c"), 2) is None  # rows not made on demand
+
+
+def test_no_process_to_be_had_writes_the_same_workbook_alone(
+    year: Year, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    alone = _report(year, tmp_path, 1)
+
+    def refused() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked.os, "fork", refused)
+    taken = _runs_taken(monkeypatch)
+    assert _report(year, tmp_path, 2) == alone
+    assert taken and taken[0] >= 4  # every run rendered here

@@ -87,7 +87,12 @@ class Child:
         read_end, write_end = os.pipe()
         with contextlib.suppress(AttributeError, OSError):  # Linux: room for what arrives while the parent is busy
             fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if pid == 0:  # the child: never returns
             os.close(read_end)
             code = 0
@@ -191,8 +196,14 @@ class SharedWork(Generic[T]):
         self.children: list[Child] = []
         self.claims: Claims | None = None
         if jobs > 1 and count > 0 and can_fork():
-            self.claims = Claims(list(order) if order is not None else range(count), max_claims)
-            self.children = [Child(self._child_work, self._is_result) for _ in range(jobs - 1)]
+            try:
+                self.claims = Claims(list(order) if order is not None else range(count), max_claims)
+                for _ in range(jobs - 1):
+                    self.children.append(Child(self._child_work, self._is_result))
+            except OSError:  # no process or pipe to be had (EAGAIN, ENOMEM, EMFILE): those started share
+                if not self.children:
+                    self.stop()
+                    self.claims = None
 
     def __enter__(self) -> SharedWork[T]:
         return self
