@@ -7,7 +7,6 @@ a library caller gets the same typed outcome without the CLI.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,11 +62,3 @@ class Outcome:
     def exit_findings(self) -> bool:
         """True when the command should exit 1 (findings, or its own failure policy)."""
         return self.failed or bool(self.findings)
-
-    def input_hashes(self) -> dict[str, str]:
-        """sha256 of every input file that exists, by path (computed on demand, never in a hot path)."""
-        out: dict[str, str] = {}
-        for path in self.inputs:
-            if path.is_file():
-                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-        return out
