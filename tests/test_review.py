@@ -109,6 +109,50 @@ def test_a_round_where_every_plan_is_complete_exits_0(run_cli: RunCli) -> None:
     assert len(document["other_submissions"]) == 25
 
 
+def _set_elections(path: Path, values: dict[str, object]) -> None:
+    """Type into the Elections sheet's column B beside the labels of column A, as in Excel."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Elections"]
+    for row in range(1, sheet.max_row + 1):
+        if sheet.cell(row, 1).value in values:
+            sheet.cell(row, 2).value = values[sheet.cell(row, 1).value]  # type: ignore[index]
+    book.save(path)
+
+
+def test_elections_that_do_not_add_up_ask_the_plan_to_revise_naming_the_elections_sheet(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Submission 1 carries the Gap-Filling Plan (``gap_filling_submission: 1``): its Elections
+    sheet is reviewed with the Responses, so the plan fixes both in one go."""
+    year = Path(shutil.copytree(PY1, tmp_path / "py1"))
+    plan, other = "heron-creek-care", "juniper-flats-health-circle"
+    _set_elections(  # 0.10 in all, where the flexible share is 0.30
+        year / "submissions" / f"{plan}-submission-1.xlsx",
+        {
+            "Area 1: Delivery System Infrastructure": 0.10,
+            "Area 2: ECM Provider Capacity Building": None,
+            "Area 3: Community Supports (ILOS) Provider Capacity Building and Take-Up": None,
+            "Area 4: Quality": None,
+        },
+    )
+    _set_elections(
+        year / "submissions" / f"{other}-submission-1.xlsx", {"Area 1: Delivery System Infrastructure": "lots"}
+    )
+    code, document = review_json(run_cli, year, submission=1)
+    assert code == 1
+    assert document["counts"] == {"accepted": 23, "revision requested": 2, "missing": 0}
+    [sums] = problems_of(document, plan)
+    assert sums["code"] == "election" and sums["sheet"] == "Elections"
+    assert sums["file"].endswith(f"{plan}-submission-1.xlsx")
+    assert "add up to 0.1" in sums["message"] and "exactly 0.30" in sums["message"]
+    [cell] = problems_of(document, other)
+    assert (cell["sheet"], cell["cell"]) == ("Elections", "B5") and "expects a number" in cell["message"]
+    # Reviewed as Submission 2, the same folder is not about elections: its workbooks carry none,
+    # and the Submission 1 workbooks are not part of that round.
+    _, document = review_json(run_cli, year, submission=2)
+    assert all(p["sheet"] != "Elections" for plan in document["plans"] for p in plan["problems"])
+
+
 def test_the_review_never_stops_at_a_workbook_that_is_not_a_workbook(run_cli: RunCli, round_dir: Path) -> None:
     random_file(round_dir / "submissions" / "scanned-letter.xlsx")
     code, document = review_json(run_cli, round_dir)

@@ -95,9 +95,7 @@ def gather(
             continue
         book = chosen
         entry = _entry(book, before)
-        problems = election_problems(program, mcp, entry) + catalog_problems(program, mcp, entry)
-        pending = [p for p in problems if p.path == ("exception", "approved")]
-        problems = [p for p in problems if p not in pending]
+        problems, pending = _problems(program, book, entry)
         if pending and not problems and entry.exception is not None:
             x = entry.exception
             found.append(
@@ -111,8 +109,7 @@ def gather(
                 )
             )
         if problems:
-            for problem in problems:
-                found.append(Finding(problem.code, f"MCP {mcp}: {problem.message}", file=book.file, sheet="Elections"))
+            found.extend(problems)
             if before is not None:
                 out[mcp] = before
             continue
@@ -120,6 +117,27 @@ def gather(
             found.extend(_disagreements(mcp, book, before, existing_file))
         out[mcp] = entry
     return Gathered(out, tuple(found))
+
+
+def workbook_problems(program: Program, book: WorkbookElection) -> list[Finding]:
+    """What the plan must fix in the elections of its workbook (RULES.md section 3: the flexible
+    shares add up to the flexible share, areas exist, Community Supports come from the catalog),
+    each naming the workbook's Elections sheet; for the intake review (``ipp review``). An
+    exception request is not a problem: DHCS approves it or not."""
+    return _problems(program, book, _entry(book, None))[0]
+
+
+def _problems(program: Program, book: WorkbookElection, entry: Election) -> tuple[list[Finding], bool]:
+    """The findings about a workbook's elections as ``entry``, and whether an exception request
+    waits for DHCS's approval (not a finding of the plan's)."""
+    problems = election_problems(program, book.mcp, entry) + catalog_problems(program, book.mcp, entry)
+    pending = [p for p in problems if p.path == ("exception", "approved")]
+    findings = [
+        Finding(p.code, f"MCP {book.mcp}: {p.message}", file=book.file, sheet="Elections")
+        for p in problems
+        if p not in pending
+    ]
+    return findings, bool(pending)
 
 
 def _entry(book: WorkbookElection, before: Election | None) -> Election:

@@ -40,6 +40,8 @@ class WorkbookRead:
 
     ``mcp``, ``program_year`` and ``submission`` come from the Cover whenever the Cover could be
     read, even when the Responses could not: that is what ties a broken workbook to its plan.
+    ``findings``: what stopped the reading; or, for a workbook that was read, the problems of
+    its other sheets (the Elections sheet of the submission that carries the Gap-Filling Plan).
     """
 
     file: str
@@ -288,6 +290,7 @@ def _review_plan(
             problems.extend(_from_finding(f, mcp, read.file) for f in read.findings)
         else:
             problems.extend(_review_workbook(sub, mcp, counties, read.filled, read.file, approved))
+            problems.extend(_from_finding(f, mcp, read.file) for f in read.findings)  # its Elections sheet
     problems.sort(key=Problem.sort_key)
     status = REVISION if any(p.blocking for p in problems) else ACCEPTED
     return PlanReview(mcp, counties, status, filed, tuple(problems))

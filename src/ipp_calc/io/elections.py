@@ -41,9 +41,14 @@ def read_elections_sheet(path: Path, ms: MeasureSet) -> WorkbookElection | None:
     filled = reader.read_submission(path, ms, display=shown, allow_measure_set_change=True)
     if filled.submission != ms.program.gap_filling_submission:
         return None
+    return elections_of(path, ms, filled.mcp, shown)
+
+
+def elections_of(path: Path, ms: MeasureSet, mcp: str, shown: str) -> WorkbookElection:
+    """The Elections sheet of ``mcp``'s workbook at ``path``, already read as a submission (the
+    intake review reads it that way). Raises :class:`InputError`."""
     data = reader.read_workbook_bytes(path, shown)
-    rows = _sheet_rows(data, shown)
-    return _parse(rows, ms, filled.mcp, shown)
+    return _parse(_sheet_rows(data, shown), ms, mcp, shown)
 
 
 def _sheet_rows(data: bytes, shown: str) -> list[tuple[int, tuple[CellValue | None, CellValue | None]]]:

@@ -65,7 +65,26 @@ def read_one(path: Path, ms: MeasureSet, *, allow_measure_set_change: bool = Fal
     except InputError as exc:
         mcp, year, submission, counties = _cover_of(path, shown)
         return WorkbookRead(shown, digest, mcp, year, submission, None, exc.findings, counties)
-    return WorkbookRead(shown, digest, filled.mcp, filled.program_year, filled.submission, filled)
+    elections = (
+        _election_problems(path, ms, filled.mcp, shown)
+        if filled.submission == ms.program.gap_filling_submission
+        else ()
+    )
+    return WorkbookRead(shown, digest, filled.mcp, filled.program_year, filled.submission, filled, elections)
+
+
+def _election_problems(path: Path, ms: MeasureSet, mcp: str, shown: str) -> tuple[Finding, ...]:
+    """What the plan must fix in its Elections sheet (the submission that carries the Gap-Filling
+    Plan): a cell that cannot be read, or elections that break RULES.md section 3. Found here, not
+    only when ``ipp elections`` gathers them, so the plan is asked to revise in the same letter."""
+    from ipp_calc.core.elections import workbook_problems
+    from ipp_calc.io.elections import elections_of
+
+    try:
+        book = elections_of(path, ms, mcp, shown)
+    except InputError as exc:
+        return exc.findings
+    return tuple(workbook_problems(ms.program, book))
 
 
 def _sha256(path: Path) -> str | None:
