@@ -118,6 +118,26 @@ def test_a_workbook_target_that_disagrees_with_targets_csv_loses_and_is_a_findin
 # --------------------------------------------------------------------------- the Cover's counties
 
 
+def test_the_reports_findings_sheet_lists_every_finding_that_makes_run_exit_1(run_cli: RunCli, folder: Path) -> None:
+    """A Cover that leaves out a county and a target disagreement: both make ``ipp run`` exit 1,
+    so both are on the report's Findings sheet, kind "finding", each where it was found."""
+    import openpyxl
+
+    (folder / "data" / "targets.csv").write_text("mcp,county,measure,target\nalpha,Alameda,2.1,20\n")
+    workbook(folder, counties=["Alameda"], targets={("2.1", "Alameda"): Decimal(10)})
+    code, year, err = run_year(run_cli, folder)
+    assert code == 1, err
+    codes = sorted(f["code"] for f in year["findings"])
+    assert codes == ["missing-county", "target-disagreement"]
+    code, _, err = run_cli(["run", "--year", "1", "--data", "data", "-o", "report.xlsx"], cwd=folder)
+    assert code == 1, err
+    sheet = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)["Findings"]
+    rows = [tuple(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(r[2] for r in rows if r[3] == "finding") == codes  # one row for each, nothing more
+    [cover] = [r for r in rows if r[2] == "missing-county"]
+    assert cover[1] == "data/submissions/alpha.xlsx: Cover" and str(cover[4]).startswith("Cover leaves out Fresno")
+
+
 def test_a_cover_that_leaves_out_a_county_of_the_plan_is_a_finding_and_that_county_earns_nothing(
     run_cli: RunCli, folder: Path
 ) -> None:

@@ -479,8 +479,10 @@ def cells_sheet(result: YearResult) -> Sheet:
 
 
 def findings_sheet(result: YearResult, notes: Sequence[str]) -> Sheet:
-    """Every finding and note of the year in one filterable list: limits breached, target
-    disagreements, percent-formatted counts, the reconciliation, and the notes of the run."""
+    """Every finding and note of the year in one filterable list: limits breached, what the
+    reading found, target disagreements, percent-formatted counts (a warning), the
+    reconciliation, and the notes of the run: a row for each of ``result.findings``, what makes
+    ``ipp run`` exit 1 (tests/test_report.py holds the two together)."""
     sheet = Sheet("Findings")
     styles: tuple[Style, ...] = (None, None, None, None, "wrap")
     sheet.header(["MCP", "Where", "Code", "Kind", "Finding"], styles)
@@ -489,10 +491,15 @@ def findings_sheet(result: YearResult, notes: Sequence[str]) -> Sheet:
             sheet.add([s.mcp, None, "earned-above-limit", "finding", breach], styles)
     for f in result.allocation.findings:
         sheet.add([f.mcp, None, f.code, "finding", f.message], styles)
+    for found in result.inputs.findings:  # what the reading found (a Cover that leaves out a county)
+        where = ": ".join(
+            part for part in (found.file, f"{found.sheet}!{found.cell}" if found.cell else found.sheet) if part
+        )
+        sheet.add([found.mcp, where or None, found.code, found.severity, found.message], styles)
     for score in result.scores:
         for n in score.notes:
             where = f"submission {score.submission}" + (f", measure {n.measure} ({n.county})" if n.measure else "")
-            sheet.add([score.mcp, where, n.code, "finding", n.message], styles)
+            sheet.add([score.mcp, where, n.code, "warning" if n.warning else "finding", n.message], styles)
     if not result.reconciliation.balanced:
         sheet.add([None, "Reconciliation", "unbalanced", "finding", "the reconciliation does not balance"], styles)
     for note in notes:
