@@ -313,6 +313,30 @@ def has_calamine() -> bool:
     return importlib.util.find_spec("python_calamine") is not None
 
 
+@dataclass(frozen=True)
+class StateCommands:
+    """``ipp score`` and ``ipp template`` on a year's largest workbook (timed on the statewide year)."""
+
+    largest: Path
+    mcp: str
+    score: list[str]
+    template: list[str]
+    template_out: Path  # removed before each run: ipp template refuses to overwrite a workbook
+
+    @classmethod
+    def of(cls, data: Path, tmp: Path) -> StateCommands:
+        largest = max((data / "submissions").glob("*.xlsx"), key=lambda p: (p.stat().st_size, p.name))
+        mcp = largest.name.rsplit("-submission-", 1)[0]
+        template_out = tmp / "template.xlsx"
+        return cls(
+            largest=largest,
+            mcp=mcp,
+            score=["score", str(largest), "--data", str(data)],
+            template=["template", "-y", "1", "-s", "2", "--mcp", mcp, "--data", str(data), "-o", str(template_out)],
+            template_out=template_out,
+        )
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace, out: Path) -> None:
         self.args = args
@@ -400,53 +424,75 @@ class Bench:
 
     def measure_year(self, name: str, data: Path, repeat: int, formats: list[str]) -> dict[str, Series]:
         """Interleaved repetitions of the floors and ``ipp run`` on one year."""
-        results: dict[str, Series] = {"openpyxl": Series(), "calamine": Series(), "physical": Series()}
-        for fmt in formats:
-            results[f"run-{fmt}"] = Series()
         statewide = name == "statewide"
-        if statewide:
-            results["score"], results["template"] = Series(), Series()
-            if self.baseline_env is not None:
-                results["score-baseline"], results["run-baseline"] = Series(), Series()
+        results = self.year_series(formats, statewide)
         cells = self.report_cells(data, name)
         if not has_calamine():
             results["calamine"].failed = "python-calamine is not installed"
         if cells is None:
             results["physical"].failed = "no report to take the cells from"
-        largest = max((data / "submissions").glob("*.xlsx"), key=lambda p: (p.stat().st_size, p.name))
-        mcp = largest.name.rsplit("-submission-", 1)[0]
-        score = ["score", str(largest), "--data", str(data)]
-        template_out = self.tmp / "template.xlsx"
-        template = ["template", "-y", "1", "-s", "2", "--mcp", mcp, "--data", str(data), "-o", str(template_out)]
+        commands = StateCommands.of(data, self.tmp)
         if statewide:
-            self.notes.append(f"`ipp score` and `ipp template` rows: {largest.name} (the largest workbook), MCP {mcp}")
-            # Untimed warm-up of these commands (and of the baseline: its bytecode cache is its own).
-            self.command(score, Series())
-            self.command(template, Series(), remove=template_out)
-            if self.baseline_env is not None:
-                self.command(score, Series(), baseline=True)
-                self.ipp_run(data, f"{name}-baseline", "xlsx", Series(), baseline=True)
+            self.notes.append(
+                f"`ipp score` and `ipp template` rows: {commands.largest.name} (the largest workbook), "
+                f"MCP {commands.mcp}"
+            )
+            self.warm_up_state(data, name, commands)
         for fmt in formats:  # the tree's memory, from one untimed run (see ipp_run)
-            results[f"memory-{fmt}"] = Series()
             self.ipp_run(data, name, fmt, results[f"memory-{fmt}"], tree=True)
         for rep in range(repeat):
             self.log(f"  {name}: repetition {rep + 1}/{repeat}")
-            for reader in ("openpyxl", "calamine") if statewide else ("calamine",):
-                if not results[reader].failed:  # openpyxl: statewide only (info; minutes at 30×)
-                    self.floor(reader, data, results[reader])
-            if not results["physical"].failed:
-                self.floor("calamine", data, results["physical"], cells)
-            for fmt in formats:
-                series = results[f"run-{fmt}"]
-                if not series.failed:
-                    self.ipp_run(data, name, fmt, series)
-            if statewide:
-                self.command(score, results["score"])
-                self.command(template, results["template"], remove=template_out)
-                if self.baseline_env is not None:
-                    self.command(score, results["score-baseline"], baseline=True)
-                    self.ipp_run(data, f"{name}-baseline", "xlsx", results["run-baseline"], baseline=True)
+            self.repetition(name, data, formats, results, cells, commands)
         return results
+
+    def year_series(self, formats: list[str], statewide: bool) -> dict[str, Series]:
+        """The empty series of one year, in the order the report's notes list them."""
+        results: dict[str, Series] = {"openpyxl": Series(), "calamine": Series(), "physical": Series()}
+        for fmt in formats:
+            results[f"run-{fmt}"] = Series()
+        if statewide:
+            results["score"], results["template"] = Series(), Series()
+            if self.baseline_env is not None:
+                results["score-baseline"], results["run-baseline"] = Series(), Series()
+        for fmt in formats:
+            results[f"memory-{fmt}"] = Series()
+        return results
+
+    def warm_up_state(self, data: Path, name: str, commands: StateCommands) -> None:
+        """Untimed warm-up of the statewide-only commands (and of the baseline: its bytecode cache is its own)."""
+        self.command(commands.score, Series())
+        self.command(commands.template, Series(), remove=commands.template_out)
+        if self.baseline_env is not None:
+            self.command(commands.score, Series(), baseline=True)
+            self.ipp_run(data, f"{name}-baseline", "xlsx", Series(), baseline=True)
+
+    def repetition(
+        self,
+        name: str,
+        data: Path,
+        formats: list[str],
+        results: dict[str, Series],
+        cells: Path | None,
+        commands: StateCommands,
+    ) -> None:
+        """One round of every measurement of the year, each once, in a fixed order: floors, runs,
+        then the statewide-only commands, so that a drift of the machine shifts them all alike."""
+        statewide = name == "statewide"
+        for reader in ("openpyxl", "calamine") if statewide else ("calamine",):
+            if not results[reader].failed:  # openpyxl: statewide only (info; minutes at 30×)
+                self.floor(reader, data, results[reader])
+        if not results["physical"].failed:
+            self.floor("calamine", data, results["physical"], cells)
+        for fmt in formats:
+            series = results[f"run-{fmt}"]
+            if not series.failed:
+                self.ipp_run(data, name, fmt, series)
+        if statewide:
+            self.command(commands.score, results["score"])
+            self.command(commands.template, results["template"], remove=commands.template_out)
+            if self.baseline_env is not None:
+                self.command(commands.score, results["score-baseline"], baseline=True)
+                self.ipp_run(data, f"{name}-baseline", "xlsx", results["run-baseline"], baseline=True)
 
     def check_xlsx(self, data: Path) -> list[str]:
         """``-o report.xlsx`` if it works here (one untimed run, also the warm-up), else JSON."""
@@ -556,84 +602,117 @@ def _default_jobs() -> int:
     return default_jobs()
 
 
-def render(
-    bench: Bench,
-    years: dict[str, dict[str, Series]],
-    startup: dict[str, Series],
-    formats: list[str],
-    machine: str,
-    took: float,
-    generated: list[str],
-) -> str:
+Year = dict[str, Series]  # one year's series by key (Bench.year_series)
+HEADS = {"statewide": "statewide", "10x": "10×", "30x": "30×"}
+
+
+def _series(year: Year | None, key: str) -> Series | None:
+    return None if year is None else year.get(key)
+
+
+def _cell(show: Callable[[Series | None], str], key: str) -> Callable[[Year | None], str]:
+    """A column's cell: ``show`` of the year's ``key`` series (a named function: mypy cannot type a
+    lambda that binds the key as a default argument)."""
+
+    def cell(year: Year | None) -> str:
+        return show(_series(year, key))
+
+    return cell
+
+
+def _row(years: dict[str, Year], label: str, cell: Callable[[Year | None], str]) -> str:
+    return "| " + " | ".join([label, *(cell(year) for year in years.values())]) + " |"
+
+
+def _once(years: dict[str, Year], label: str, value: str) -> str:
+    """A row measured on the statewide year only: the other years' columns are empty."""
+    return "| " + " | ".join([label, value, *("—" for _ in list(years)[1:])]) + " |"
+
+
+def _measurement_rows(years: dict[str, Year], formats: list[str], jobs: int | str) -> list[str]:
+    """The table of what each year measured: the floors, then ``ipp run`` in each format."""
     names = list(years)
-    heads = {"statewide": "statewide", "10x": "10×", "30x": "30×"}
-    state = years.get("statewide")
-    jobs = bench.jobs or f"default, {_default_jobs()}"
 
-    def get(year: dict[str, Series] | None, key: str) -> Series | None:
-        return None if year is None else year.get(key)
-
-    def row(label: str, cell: Callable[[dict[str, Series] | None], str]) -> str:
-        return "| " + " | ".join([label, *(cell(years[n]) for n in names)]) + " |"
-
-    def once(label: str, value: str) -> str:
-        return "| " + " | ".join([label, value, *("—" for _ in names[1:])]) + " |"
+    def mcps(year: Year | None) -> str:
+        return str(YEARS[next(n for n in names if years[n] is year)])
 
     lines = [
-        f"Machine: {machine}",
-        "",
-        "| measurement | " + " | ".join(heads[n] for n in names) + " |",
+        "| measurement | " + " | ".join(HEADS[n] for n in names) + " |",
         "|---|" + "---|" * len(names),
-        row("MCPs", lambda y: str(YEARS[next(n for n in names if years[n] is y)])),
-        row("read by each floor", fmt_cells),
-        row("floor: python-calamine read, whole process", lambda y: fmt_s(get(y, "calamine"))),
-        row("floor: python-calamine read, in-process reading only", lambda y: fmt_in_process(get(y, "calamine"))),
-        row(
+        _row(years, "MCPs", mcps),
+        _row(years, "read by each floor", fmt_cells),
+        _row(years, "floor: python-calamine read, whole process", _cell(fmt_s, "calamine")),
+        _row(years, "floor: python-calamine read, in-process reading only", _cell(fmt_in_process, "calamine")),
+        _row(
+            years,
             "**physical floor**: calamine read + minimal .xlsx of the report's cells + fsync",
-            lambda y: fmt_s(get(y, "physical")),
+            _cell(fmt_s, "physical"),
         ),
-        row("floor: openpyxl `read_only` read, whole process", lambda y: fmt_s(get(y, "openpyxl"))),
+        _row(years, "floor: openpyxl `read_only` read, whole process", _cell(fmt_s, "openpyxl")),
     ]
     for fmt in formats:
         what = "-o report.xlsx" if fmt == "xlsx" else "--format json -o out.json"
         key = f"run-{fmt}"
         lines += [
-            row(f"`ipp run {what}` (jobs {jobs}), wall", lambda y, k=key: fmt_s(get(y, k))),
-            row(f"`ipp run {what}`, CPU (user+sys, all processes)", lambda y, k=key: fmt_cpu(get(y, k))),
-            row(f"`ipp run {what}`, peak RSS (largest process)", lambda y, k=key: fmt_rss(get(y, k))),
-            row(
+            _row(years, f"`ipp run {what}` (jobs {jobs}), wall", _cell(fmt_s, key)),
+            _row(years, f"`ipp run {what}`, CPU (user+sys, all processes)", _cell(fmt_cpu, key)),
+            _row(years, f"`ipp run {what}`, peak RSS (largest process)", _cell(fmt_rss, key)),
+            _row(
+                years,
                 f"`ipp run {what}`, peak memory (tree: summed PSS, sampled in an untimed run)",
-                lambda y, f=fmt: fmt_tree(get(y, f"memory-{f}")),
+                _cell(fmt_tree, f"memory-{fmt}"),
             ),
         ]
+    return lines
+
+
+def _once_rows(years: dict[str, Year], startup: dict[str, Series]) -> list[str]:
+    """The rows of the commands timed once per bench, not per year: statewide-only and start-up."""
+    state = years.get("statewide")
+    lines = []
     for key, label in (
         ("score", "`ipp score` of the largest workbook (tables)"),
         ("template", "`ipp template` for that plan, submission 2"),
         ("score-baseline", "baseline: `ipp score`, the same"),
         ("run-baseline", "baseline: `ipp run -o report.xlsx`"),
     ):
-        series = get(state, key)
+        series = _series(state, key)
         if series is not None:
-            lines.append(once(f"{label}, wall", fmt_s(series)))
-            lines.append(once(f"{label}, CPU (user+sys)", fmt_cpu(series)))
+            lines.append(_once(years, f"{label}, wall", fmt_s(series)))
+            lines.append(_once(years, f"{label}, CPU (user+sys)", fmt_cpu(series)))
     for key, label in (("help", "`ipp --help`"), ("check", "`ipp check`")):
-        series = startup.get(key)
-        lines.append(once(f"{label}, wall", fmt_s(series)))
+        lines.append(_once(years, f"{label}, wall", fmt_s(startup.get(key))))
+    return lines
 
-    run_key = f"run-{formats[0]}"
-    run = {n: get(years[n], run_key) for n in names}
-    run_state = run.get("statewide")
-    physical = ratio(run_state, get(state, "physical"))
-    values: dict[str, float | None] = {
+
+def _runs(years: dict[str, Year], formats: list[str]) -> dict[str, Series | None]:
+    """Each year's ``ipp run`` in the first format: the one the ratios are of."""
+    return {name: _series(year, f"run-{formats[0]}") for name, year in years.items()}
+
+
+def _wall(series: Series | None) -> float | None:
+    return None if series is None or not series.samples else series.wall
+
+
+def _goal_values(years: dict[str, Year], startup: dict[str, Series], formats: list[str]) -> dict[str, float | None]:
+    """The value of each of :data:`TARGETS`, None when not measured."""
+    state = years.get("statewide")
+    run = _runs(years, formats)
+    run_30x = run.get("30x")
+    physical = ratio(run.get("statewide"), _series(state, "physical"))
+    return {
         "run_vs_physical": physical,
         "run_vs_physical_stretch": physical,
-        "score_vs_baseline": ratio(get(state, "score"), get(state, "score-baseline")),
-        "scale_30x_10x": ratio(run.get("30x"), run.get("10x")),
-        "rss_30x_mb": None if run.get("30x") is None or not run["30x"].samples else run["30x"].maxrss / MB,
-        "help_s": None if not startup.get("help") or not startup["help"].samples else startup["help"].wall,
-        "check_s": None if not startup.get("check") or not startup["check"].samples else startup["check"].wall,
+        "score_vs_baseline": ratio(_series(state, "score"), _series(state, "score-baseline")),
+        "scale_30x_10x": ratio(run_30x, run.get("10x")),
+        "rss_30x_mb": None if run_30x is None or not run_30x.samples else run_30x.maxrss / MB,
+        "help_s": _wall(startup.get("help")),
+        "check_s": _wall(startup.get("check")),
     }
-    lines += ["", "| ratio / goal | value | goal | result |", "|---|---|---|---|"]
+
+
+def _goal_rows(values: dict[str, float | None]) -> list[str]:
+    lines = ["", "| ratio / goal | value | goal | result |", "|---|---|---|---|"]
     for key, limit, label in TARGETS:
         value = values[key]
         unit = "" if key.endswith(("_s", "_mb")) else "×"
@@ -647,25 +726,40 @@ def render(
             shown = f"{value:.2f}{unit}"
         verdict = "n/a" if value is None else ("PASS" if value <= limit else "MISS")
         lines.append(f"| {label} | {shown} | ≤ {limit:g}{unit} | {verdict} |")
+    return lines
+
+
+def _info_rows(years: dict[str, Year], formats: list[str]) -> list[str]:
+    """Ratios with no goal, shown when both sides were measured: where the time goes."""
+    state = years.get("statewide")
+    run = _runs(years, formats)
+    run_state = run.get("statewide")
     info: list[tuple[str, float | None]] = [
-        ("`ipp run` statewide ÷ calamine read floor (info)", ratio(run_state, get(state, "calamine"))),
-        ("`ipp run` statewide ÷ openpyxl read floor (info)", ratio(run_state, get(state, "openpyxl"))),
-        ("`ipp run` statewide ÷ physical floor, by CPU time (info)", cpu_ratio(run_state, get(state, "physical"))),
-        ("`ipp run` statewide ÷ baseline `ipp run` (info)", ratio(run_state, get(state, "run-baseline"))),
-        ("`ipp score` ÷ baseline, by CPU time (info)", cpu_ratio(get(state, "score"), get(state, "score-baseline"))),
+        ("`ipp run` statewide ÷ calamine read floor (info)", ratio(run_state, _series(state, "calamine"))),
+        ("`ipp run` statewide ÷ openpyxl read floor (info)", ratio(run_state, _series(state, "openpyxl"))),
+        (
+            "`ipp run` statewide ÷ physical floor, by CPU time (info)",
+            cpu_ratio(run_state, _series(state, "physical")),
+        ),
+        ("`ipp run` statewide ÷ baseline `ipp run` (info)", ratio(run_state, _series(state, "run-baseline"))),
+        (
+            "`ipp score` ÷ baseline, by CPU time (info)",
+            cpu_ratio(_series(state, "score"), _series(state, "score-baseline")),
+        ),
         ("`ipp run` 10× ÷ statewide (info)", ratio(run.get("10x"), run_state)),
         ("`ipp run` 30× ÷ 10×, by CPU time (info)", cpu_ratio(run.get("30x"), run.get("10x"))),
     ]
-    for n in names[1:]:
+    for n in list(years)[1:]:
         info.append(
-            (f"`ipp run` {heads[n]} ÷ physical floor {heads[n]} (info)", ratio(run[n], get(years[n], "physical")))
+            (f"`ipp run` {HEADS[n]} ÷ physical floor {HEADS[n]} (info)", ratio(run[n], _series(years[n], "physical")))
         )
-    for label, value in info:
-        if value is not None:
-            lines.append(f"| {label} | {value:.2f}× | | |")
+    return [f"| {label} | {value:.2f}× | | |" for label, value in info if value is not None]
 
+
+def _footer(bench: Bench, years: dict[str, Year], took: float, generated: list[str]) -> list[str]:
+    """How it was measured, and the notes: what a reader needs to trust (or discount) the figures."""
     repeat, repeat_big = bench.args.repeat, bench.args.repeat_10x
-    lines += [
+    lines = [
         "",
         f"Median of {repeat} repetitions (10× and 30×: {repeat_big}), interleaved; (min–max) of the wall times in "
         "parentheses. Whole-process figures include interpreter start-up and imports; ratios use whole-process "
@@ -686,6 +780,28 @@ def render(
         for key, series in year.items():
             if series.note:
                 lines.append(f"Note: {name} {key}: {series.note}.")
+    return lines
+
+
+def render(
+    bench: Bench,
+    years: dict[str, Year],
+    startup: dict[str, Series],
+    formats: list[str],
+    machine: str,
+    took: float,
+    generated: list[str],
+) -> str:
+    jobs = bench.jobs or f"default, {_default_jobs()}"
+    lines = [
+        f"Machine: {machine}",
+        "",
+        *_measurement_rows(years, formats, jobs),
+        *_once_rows(years, startup),
+        *_goal_rows(_goal_values(years, startup, formats)),
+        *_info_rows(years, formats),
+        *_footer(bench, years, took, generated),
+    ]
     return "\n".join(lines) + "\n"
 
 
