@@ -147,6 +147,20 @@ def test_elections_that_do_not_add_up_ask_the_plan_to_revise_naming_the_election
     assert "add up to 0.1" in sums["message"] and "exactly 0.30" in sums["message"]
     [cell] = problems_of(document, other)
     assert (cell["sheet"], cell["cell"]) == ("Elections", "B5") and "expects a number" in cell["message"]
+    # A sheet left blank, or a workbook without one, is not the review's concern: DHCS may hold
+    # the elections in elections.yaml (ipp elections says what is missing when it gathers them).
+    blank = "cypress-flats-health"
+    book = openpyxl.load_workbook(year / "submissions" / f"{blank}-submission-1.xlsx")
+    for (cell,) in book["Elections"].iter_rows(min_col=2, max_col=2):
+        if not str(cell.value or "").startswith("="):  # what the plan types; the live total stays
+            cell.value = None
+    book.save(year / "submissions" / f"{blank}-submission-1.xlsx")
+    book = openpyxl.load_workbook(year / "submissions" / f"{plan}-submission-1.xlsx")
+    del book["Elections"]  # as a workbook made by a script with only the Cover and Responses
+    book.save(year / "submissions" / f"{plan}-submission-1.xlsx")
+    code, document = review_json(run_cli, year, submission=1)
+    assert document["counts"] == {"accepted": 24, "revision requested": 1, "missing": 0}
+    assert problems_of(document, blank) == [] and problems_of(document, plan) == []
     # Reviewed as Submission 2, the same folder is not about elections: its workbooks carry none,
     # and the Submission 1 workbooks are not part of that round.
     _, document = review_json(run_cli, year, submission=2)

@@ -74,16 +74,21 @@ def read_one(path: Path, ms: MeasureSet, *, allow_measure_set_change: bool = Fal
 
 
 def _election_problems(path: Path, ms: MeasureSet, mcp: str, shown: str) -> tuple[Finding, ...]:
-    """What the plan must fix in its Elections sheet (the submission that carries the Gap-Filling
-    Plan): a cell that cannot be read, or elections that break RULES.md section 3. Found here, not
-    only when ``ipp elections`` gathers them, so the plan is asked to revise in the same letter."""
+    """What the plan must fix in the elections it entered in its Elections sheet (the submission
+    that carries the Gap-Filling Plan): a cell that cannot be read, or elections that break
+    RULES.md section 3. Found here, not only when ``ipp elections`` gathers them, so the plan is
+    asked to revise in the same letter. A workbook without the sheet, or with nothing entered in
+    it, is not a problem of the review's: DHCS may hold the plan's elections in ``elections.yaml``
+    already, and ``ipp elections`` says what is missing when it gathers them."""
     from ipp_calc.core.elections import workbook_problems
     from ipp_calc.io.elections import elections_of
 
     try:
         book = elections_of(path, ms, mcp, shown)
     except InputError as exc:
-        return exc.findings
+        return () if exc.first.code == "missing-sheet" else exc.findings
+    if not book.flexible and book.exception is None and book.community_supports is None:
+        return ()  # nothing entered
     return tuple(workbook_problems(ms.program, book))
 
 
