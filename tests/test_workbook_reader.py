@@ -624,3 +624,52 @@ def test_a_workbook_stamped_with_the_program_files_hash_is_accepted(tmp_path: Pa
     ms = measure_set(1)
     path = set_cover(filled_workbook(tmp_path), "Measure set", ms.program_source.sha256)
     assert read_submission(path, ms).answers
+
+
+@pytest.mark.parametrize(
+    ("cell", "row"),
+    [
+        ('r="$A$1"', None),  # a formula's absolute reference, not a cell's
+        ('r="a1"', None),
+        ('r="A0"', None),
+        ('r="' + "A" * 5000 + '1"', None),  # letters without end: a number thousands of digits long
+        ('r="A-1"', None),
+        ('r="\u0661"', None),  # an Arabic-Indic digit: int() takes it, a workbook does not
+        (None, 'r="-3"'),
+        (None, 'r="0"'),
+    ],
+)
+def test_a_cell_or_row_reference_that_is_no_cell_is_refused_at_once(
+    cell: str | None, row: str | None, tmp_path: Path
+) -> None:
+    """A fuzzed sheet whose cell said r="$A$1" made a negative column number on which the
+    parsing reader's column_letters never ended: ipp hung. Each such reference is now bad
+    input, exit 2, and said at once (a child process, so that a hang fails the test)."""
+    import subprocess
+    import sys
+
+    from workbooks import sheet_part
+
+    path = filled_workbook(tmp_path)
+    part = sheet_part(path, "Responses")
+
+    def broken(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        text = data.decode("utf-8")
+        if cell is not None:
+            text = re.sub(r'<c r="[A-Z]+[0-9]+"', f"<c {cell}", text, count=1)
+        if row is not None:
+            text = re.sub(r'<row r="[0-9]+"', f"<row {row}", text, count=1)
+        return text.encode("utf-8")
+
+    bad = rewrite_parts(path, tmp_path / "bad.xlsx", broken)
+    done = subprocess.run(
+        [sys.executable, "-m", "ipp_calc", "score", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "bad.xlsx" in done.stderr and "[not-xlsx]" in done.stderr, done.stderr

@@ -103,7 +103,11 @@ def read_sheets(data: bytes, display: str, wanted: Sequence[str], parts: Parts |
             if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
                 raise
             raise not_xlsx(display, f"cannot be read as an .xlsx workbook ({why(exc)})") from None
-        sheets[name] = Sheet(title, _overlay(raw, special), part)
+        try:
+            cells = _overlay(raw, special)
+        except ValueError as exc:  # a reference that is no cell
+            raise not_xlsx(display, f"cannot be read as an .xlsx workbook ({why(exc)})") from None
+        sheets[name] = Sheet(title, cells, part)
     return sheets
 
 
@@ -151,10 +155,28 @@ def column_number(letters: str) -> int:
     return number
 
 
+#: A cell reference as a workbook holds it: one to three capital letters, then the row from 1.
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+#: A row number as a ``<row r="…">`` holds it.
+_ROW = re.compile(r"[1-9][0-9]{0,6}")
+
+
 def split_ref(ref: str) -> tuple[int, int]:
-    """``G14`` → (14, 7)."""
-    index = next(i for i, ch in enumerate(ref) if ch.isdigit())
-    return int(ref[index:]), column_number(ref[:index])
+    """``G14`` → (14, 7). Anything else raises ``ValueError``: a reference such as ``$A$1``,
+    ``a1``, ``A0`` or a thousand letters long is no cell of a workbook, and its letters once
+    made a negative column number on which :func:`column_letters` never ended (a fuzzed sheet
+    hung ``ipp score``)."""
+    match = _REF.fullmatch(ref)
+    if match is None:
+        raise ValueError(f"{ref[:20]!r} is not a cell reference")
+    return int(match.group(2)), column_number(match.group(1))
+
+
+def row_number_of(text: str) -> int:
+    """A ``<row r="…">`` number; anything but 1 to 9,999,999 in ASCII digits raises ``ValueError``."""
+    if _ROW.fullmatch(text) is None:
+        raise ValueError(f"{text[:20]!r} is not a row number")
+    return int(text)
 
 
 def _overlay(raw: Iterator[tuple[int, int, Any]], special: dict[str, CellError | NoValue]) -> Cells:
@@ -240,7 +262,8 @@ def _special_parsed(xml: bytes, recalc: bool) -> dict[str, CellError | NoValue]:
         tag = element.tag.rpartition("}")[2]
         if event == "start":
             if tag == "row":
-                row_number = int(element.get("r") or row_number + 1)
+                given = element.get("r")
+                row_number = row_number_of(given) if given else row_number + 1
                 column = 0
             continue
         if tag == "row":
@@ -268,6 +291,8 @@ def _special_parsed(xml: bytes, recalc: bool) -> dict[str, CellError | NoValue]:
 
 def column_letters(column: int) -> str:
     """1-based column number → letters (1 → A, 27 → AA): the inverse of :func:`column_number`."""
+    if column < 1:
+        raise ValueError(f"column {column} is not a column")
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
