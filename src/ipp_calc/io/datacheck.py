@@ -24,8 +24,6 @@ from ipp_calc.io.submissions import DATA_FILES
 
 T = TypeVar("T")
 
-#: The files of a data folder (FORMATS.md), which ``ipp check FILE`` recognises by name.
-
 
 @dataclass(frozen=True, slots=True)
 class DataCheck:

@@ -240,10 +240,7 @@ class SharedWork(Generic[T]):
     def finish(self, progress: Callable[[int, int], None] | None = None) -> list[T]:
         """Every piece's result, in index order (``progress(done, count)`` as they come in)."""
         self.progress = progress
-        if self.claims is None:
-            for index in range(self.count):
-                self._do_here(index)
-        while batch := self._claim():
+        while batch := self._claim():  # none without children: the sweep below does every piece
             for index in batch:
                 self._do_here(index)
                 for child in self.children:

@@ -220,7 +220,7 @@ def _protect(ws: Any, p: Protection) -> None:
 
 
 def _write_rows(ws: Any, sheet: SheetModel, formats: _Formats, shared: SharedRows | None = None) -> None:
-    if shared is not None and fast_rows_possible(ws, sheet) and not ws.constant_memory:
+    if shared is not None and fast_rows_possible(ws, sheet):  # never streamed (shared_sheet)
         runs = shared.runs()
         if runs is not None:  # rendered apart, by this process and its children
             ws.take_runs(runs, formats.get)

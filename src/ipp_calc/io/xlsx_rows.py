@@ -488,7 +488,6 @@ class SharedRows(SharedWork["Run | None"]):
         return render_run(number, self.rows.run(start, start + RUN_ROWS), start)
 
     def runs(self) -> list[Run] | None:
-        runs = self.finish()
-        self.stop()
+        runs = self.finish()  # the children reaped, the queue closed
         plain = [run for run in runs if run is not None]
         return plain if len(plain) == len(runs) else None
